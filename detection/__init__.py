@@ -1,0 +1,1 @@
+"""Anomaly detection, conditions and remaining useful life (issue 4)."""

@@ -1,0 +1,162 @@
+"""MQTT brokers this project can start by itself: a Mosquitto process (when the binary is installed) or the
+in-process `amqtt` broker.  Used by `assetpulse demo`, the benchmark and the test suite; production runs a
+real, separately managed broker (see deploy/)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from pathlib import Path
+from typing import Any, Protocol
+
+from service_core.exceptions import ServiceUnavailable
+
+log = logging.getLogger(__name__)
+
+# Queues big enough that a persistent session never loses a reading while its ingestor is down
+# (Mosquitto's default of 1,000 queued messages per client would silently drop the rest).
+MOSQUITTO_CONF = """\
+listener {port} 127.0.0.1
+allow_anonymous true
+persistence {persistence}
+persistence_location {data_dir}/
+autosave_interval 30
+max_queued_messages 2000000
+max_queued_bytes 0
+max_inflight_messages 1000
+persistent_client_expiration 14d
+set_tcp_nodelay true
+log_dest file {data_dir}/mosquitto.log
+log_type error
+log_type warning
+log_type notice
+"""
+
+
+class RunningBroker(Protocol):
+    url: str
+
+    def stop(self) -> None: ...
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def wait_for_port(host: str, port: int, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=0.5):
+            return
+        time.sleep(0.05)
+    raise ServiceUnavailable(f"nothing listens on {host}:{port} after {timeout:.0f}s")
+
+
+def mosquitto_binary() -> str | None:
+    return shutil.which("mosquitto") or next(
+        (p for p in ("/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto") if Path(p).exists()), None
+    )
+
+
+class MosquittoProcess:
+    """A Mosquitto child process listening on 127.0.0.1:`port`, its state in `data_dir`."""
+
+    def __init__(self, data_dir: Path, *, port: int | None = None, persistence: bool = True) -> None:
+        binary = mosquitto_binary()
+        if binary is None:
+            raise ServiceUnavailable("mosquitto is not installed (apt-get install mosquitto)")
+        self.binary = binary
+        self.data_dir = Path(data_dir)
+        self.port = port or free_port()
+        self.persistence = persistence
+        self.url = f"mqtt://127.0.0.1:{self.port}"
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> MosquittoProcess:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        conf = self.data_dir / "mosquitto.conf"
+        conf.write_text(
+            MOSQUITTO_CONF.format(
+                port=self.port, data_dir=self.data_dir, persistence="true" if self.persistence else "false"
+            )
+        )
+        self._process = subprocess.Popen(
+            [self.binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        try:
+            wait_for_port("127.0.0.1", self.port)
+        except ServiceUnavailable:
+            self.stop()
+            raise
+        log.info("mosquitto running on %s (pid %s)", self.url, self._process.pid)
+        return self
+
+    def stop(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+        self._process = None
+
+    def kill(self) -> None:
+        if self._process is not None:
+            self._process.kill()
+            self._process.wait()
+            self._process = None
+
+
+class AmqttBroker:
+    """The pure-Python `amqtt` broker in a thread of this process (MQTT 3.1.1: no shared subscriptions)."""
+
+    def __init__(self, *, port: int | None = None) -> None:
+        self.port = port or free_port()
+        self.url = f"mqtt://127.0.0.1:{self.port}"
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="amqtt-broker", daemon=True)
+        self._broker: Any = None
+
+    def start(self) -> AmqttBroker:
+        from amqtt.broker import Broker
+
+        self._thread.start()
+        config = {"listeners": {"default": {"type": "tcp", "bind": f"127.0.0.1:{self.port}"}}}
+
+        async def _start() -> Any:
+            broker = Broker(config, loop=self._loop)
+            await broker.start()
+            return broker
+
+        self._broker = asyncio.run_coroutine_threadsafe(_start(), self._loop).result(timeout=20)
+        wait_for_port("127.0.0.1", self.port)
+        log.info("amqtt broker running on %s", self.url)
+        return self
+
+    def stop(self) -> None:
+        if self._broker is not None:
+            with contextlib.suppress(Exception):
+                asyncio.run_coroutine_threadsafe(self._broker.shutdown(), self._loop).result(timeout=10)
+            self._broker = None
+        if self._loop.is_running():
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=5)
+
+
+def start_local_broker(data_dir: Path, *, port: int | None = None, prefer: str = "auto") -> RunningBroker:
+    """Mosquitto when it is installed (or asked for), else amqtt."""
+    if prefer in ("auto", "mosquitto") and mosquitto_binary() is not None:
+        return MosquittoProcess(data_dir / "mosquitto", port=port).start()
+    if prefer == "mosquitto":
+        raise ServiceUnavailable("mosquitto was asked for but is not installed")
+    return AmqttBroker(port=port).start()

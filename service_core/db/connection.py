@@ -1,0 +1,52 @@
+"""How processes reach PostgreSQL: URLs, single connections and pools (psycopg 3)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+from psycopg_pool import ConnectionPool
+
+from service_core.exceptions import ServiceUnavailable
+
+APPLICATION_NAME = "assetpulse"
+
+
+def connect(url: str, *, autocommit: bool = False, application: str = APPLICATION_NAME) -> psycopg.Connection:
+    """Open one connection, turning a refusal into a clear `ServiceUnavailable`."""
+    try:
+        return psycopg.connect(url, autocommit=autocommit, application_name=application, connect_timeout=10)
+    except psycopg.OperationalError as exc:
+        raise ServiceUnavailable(f"cannot reach PostgreSQL at {redact(url)}: {exc}".strip()) from exc
+
+
+def open_pool(url: str, *, min_size: int = 1, max_size: int = 4, application: str = APPLICATION_NAME) -> ConnectionPool:
+    pool = ConnectionPool(
+        url, min_size=min_size, max_size=max_size, kwargs={"application_name": application}, open=False
+    )
+    pool.open(wait=True, timeout=15)
+    return pool
+
+
+@contextlib.contextmanager
+def transaction(url: str) -> Iterator[psycopg.Connection]:
+    """One connection, one transaction: committed on success, rolled back on error."""
+    with connect(url) as conn, conn.transaction():
+        yield conn
+
+
+def redact(url: str) -> str:
+    """The URL without its password, for logs and messages."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def with_database(url: str, dbname: str) -> str:
+    """The same server URL pointed at another database (query-string host= stays as it is)."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/" + dbname))

@@ -1,0 +1,34 @@
+"""Device registry schemas."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Tenant = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+DeviceKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,128}$")]
+
+
+class DeviceCreate(BaseModel):
+    tenant: Tenant
+    device_key: DeviceKey
+    device_type: str = Field(min_length=1, max_length=64)
+    asset_id: int | None = None
+    password: str | None = Field(default=None, min_length=8, repr=False)
+    metadata: dict[str, object] = Field(default_factory=dict)
+
+
+class DevicePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    tenant: str
+    device_key: str
+    device_type: str
+    asset_id: int | None
+    status: str
+    status_changed_at: datetime | None
+    last_seen_at: datetime | None
+    created_at: datetime

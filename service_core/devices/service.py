@@ -1,0 +1,124 @@
+"""Device registry use cases.  Functions take an open connection; the caller owns the transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import orjson
+import psycopg
+from psycopg.rows import class_row
+
+from service_core.devices.domain import hash_password, status_applies
+from service_core.devices.schemas import DeviceCreate, DevicePublic
+from service_core.exceptions import NotFound
+
+_COLUMNS = "id, tenant, device_key, device_type, asset_id, status, status_changed_at, last_seen_at, created_at"
+
+
+def register(conn: psycopg.Connection, *, device_in: DeviceCreate) -> DevicePublic:
+    """Create the device, or update its type, asset and credentials if it is already registered."""
+    credentials = hash_password(device_in.password) if device_in.password else None
+    with conn.cursor(row_factory=class_row(DevicePublic)) as cur:
+        cur.execute(
+            f"""
+            INSERT INTO fleet.devices (tenant, device_key, device_type, asset_id, credentials_hash, metadata)
+            VALUES (%s, %s, %s, %s, %s, %s)
+            ON CONFLICT (tenant, device_key) DO UPDATE SET
+                device_type = EXCLUDED.device_type,
+                asset_id = COALESCE(EXCLUDED.asset_id, fleet.devices.asset_id),
+                credentials_hash = COALESCE(EXCLUDED.credentials_hash, fleet.devices.credentials_hash),
+                metadata = fleet.devices.metadata || EXCLUDED.metadata
+            RETURNING {_COLUMNS}
+            """,
+            (
+                device_in.tenant,
+                device_in.device_key,
+                device_in.device_type,
+                device_in.asset_id,
+                credentials,
+                orjson.dumps(device_in.metadata).decode(),
+            ),
+        )
+        device = cur.fetchone()
+    assert device is not None
+    return device
+
+
+def register_many(conn: psycopg.Connection, *, devices_in: list[DeviceCreate]) -> list[DevicePublic]:
+    return [register(conn, device_in=d) for d in devices_in]
+
+
+def get(conn: psycopg.Connection, *, tenant: str, device_key: str) -> DevicePublic:
+    with conn.cursor(row_factory=class_row(DevicePublic)) as cur:
+        cur.execute(f"SELECT {_COLUMNS} FROM fleet.devices WHERE tenant = %s AND device_key = %s", (tenant, device_key))
+        device = cur.fetchone()
+    if device is None:
+        raise NotFound(f"device {tenant}/{device_key} is not registered")
+    return device
+
+
+def list_devices(conn: psycopg.Connection, *, tenant: str | None = None) -> list[DevicePublic]:
+    with conn.cursor(row_factory=class_row(DevicePublic)) as cur:
+        cur.execute(
+            f"SELECT {_COLUMNS} FROM fleet.devices WHERE %(t)s::text IS NULL OR tenant = %(t)s "
+            "ORDER BY tenant, device_key",
+            {"t": tenant},
+        )
+        return cur.fetchall()
+
+
+def lookup_ids(conn: psycopg.Connection, *, keys: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """Registry ids of the (tenant, device_key) pairs that are registered."""
+    if not keys:
+        return {}
+    tenants, device_keys = zip(*keys, strict=True)
+    rows = conn.execute(
+        """
+        SELECT d.tenant, d.device_key, d.id
+        FROM fleet.devices d
+        JOIN unnest(%s::text[], %s::text[]) AS k(tenant, device_key) USING (tenant, device_key)
+        """,
+        (list(tenants), list(device_keys)),
+    ).fetchall()
+    return {(t, k): int(i) for t, k, i in rows}
+
+
+def record_status(
+    conn: psycopg.Connection, *, tenant: str, device_key: str, state: str, at: datetime
+) -> bool:
+    """Apply a birth/goodbye/last-will message; older news than the registry has is ignored."""
+    row = conn.execute(
+        "SELECT status_changed_at FROM fleet.devices WHERE tenant = %s AND device_key = %s FOR UPDATE",
+        (tenant, device_key),
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"device {tenant}/{device_key} is not registered")
+    if not status_applies(row[0], at):
+        return False
+    conn.execute(
+        "UPDATE fleet.devices SET status = %s, status_changed_at = %s, "
+        "last_seen_at = CASE WHEN %s = 'online' THEN GREATEST(last_seen_at, %s) ELSE last_seen_at END "
+        "WHERE tenant = %s AND device_key = %s",
+        (state, at, state, at, tenant, device_key),
+    )
+    return True
+
+
+def touch_last_seen(conn: psycopg.Connection, *, device_ids: list[int], at: datetime) -> None:
+    """A device that just sent telemetry is online and was last seen `at` (rows touched at most every 5 s)."""
+    if not device_ids:
+        return
+    conn.execute(
+        """
+        UPDATE fleet.devices d SET
+            last_seen_at = %(at)s,
+            status = CASE WHEN d.status_changed_at IS NULL OR d.status_changed_at < %(at)s
+                          THEN 'online' ELSE d.status END,
+            status_changed_at = CASE WHEN d.status <> 'online'
+                                      AND (d.status_changed_at IS NULL OR d.status_changed_at < %(at)s)
+                                     THEN %(at)s ELSE d.status_changed_at END
+        FROM (SELECT DISTINCT unnest(%(ids)s::int[]) AS id ORDER BY 1) s
+        WHERE d.id = s.id AND (d.last_seen_at IS NULL OR d.last_seen_at < %(at)s - interval '5 seconds')
+        """,
+        {"ids": sorted(set(device_ids)), "at": at},
+    )
