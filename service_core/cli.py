@@ -1,0 +1,217 @@
+"""The `assetpulse` command.  Each subcommand is a thin entry point into a composition root."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from service_core.exceptions import AssetPulseError
+
+app = typer.Typer(
+    help="AssetPulse: from a sensor reading to cash in the bank.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database schema and upkeep.", no_args_is_help=True)
+devices_app = typer.Typer(help="The device registry.", no_args_is_help=True)
+deadletter_app = typer.Typer(help="Messages the ingestor could not store: inspect and replay.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(devices_app, name="devices")
+app.add_typer(deadletter_app, name="deadletter")
+
+
+def _core():  # type: ignore[no-untyped-def]
+    from service_core.config import CoreSettings
+    from service_core.logging import configure_logging
+
+    core = CoreSettings()
+    configure_logging(core.log_level, core.log_format)
+    return core
+
+
+def _url() -> str:
+    from service_core.db.resolve import database_url
+
+    return database_url(_core())
+
+
+@db_app.command("migrate")
+def db_migrate(
+    directory: Annotated[Path | None, typer.Option(help="Migrations folder (default: the packaged one).")] = None,
+) -> None:
+    """Apply pending schema migrations."""
+    from service_core.db.migrate import migrate
+
+    core = _core()
+    applied = migrate(_url(), timescale=core.timescale, directory=directory)
+    typer.echo("applied: " + ", ".join(applied) if applied else "schema is up to date")
+
+
+@db_app.command("status")
+def db_status() -> None:
+    """List applied migrations."""
+    from service_core.db.migrate import status
+
+    for version, name, backend, applied_at in status(_url()):
+        typer.echo(f"{version:04d}  {name:<30} {backend:<10} {applied_at}")
+
+
+@db_app.command("maintain")
+def db_maintain() -> None:
+    """Create upcoming telemetry partitions and apply retention now."""
+    from service_core.telemetry.maintenance import run_maintenance
+
+    core = _core()
+    report = run_maintenance(
+        _url(),
+        days_ahead=core.partitions_ahead_days,
+        raw_retention_days=core.raw_retention_days,
+        rollup_1m_retention_days=core.rollup_1m_retention_days,
+        rollup_1h_retention_days=core.rollup_1h_retention_days,
+    )
+    if not report.ran:
+        typer.echo("another process is running maintenance; nothing done")
+        return
+    typer.echo(f"backend {report.backend}; partitions ensured: {', '.join(report.partitions_ensured)}")
+    typer.echo(f"partitions dropped: {', '.join(report.partitions_dropped) or 'none'}; "
+               f"roll-up rows deleted: {report.rollup_rows_deleted}")
+
+
+@app.command("ingest")
+def ingest(
+    client_id: Annotated[str | None, typer.Option(help="MQTT client id (unique per ingestor process).")] = None,
+    shared_group: Annotated[str | None, typer.Option(help="Shared-subscription group; '' for none.")] = None,
+) -> None:
+    """Run an ingestor: MQTT telemetry into PostgreSQL, acknowledged after commit."""
+    from ingest.config import IngestSettings
+    from ingest.main import main as ingest_main
+
+    overrides = {k: v for k, v in {"client_id": client_id, "shared_group": shared_group}.items() if v is not None}
+    ingest_main(IngestSettings(**overrides))  # type: ignore[arg-type]
+
+
+@devices_app.command("register")
+def devices_register(
+    tenant: Annotated[str, typer.Option()],
+    device: Annotated[list[str], typer.Option("--device", "-d", help="Device key; repeat for several.")],
+    device_type: Annotated[str, typer.Option("--type")],
+    asset_id: Annotated[int | None, typer.Option()] = None,
+    password: Annotated[str | None, typer.Option(help="MQTT password; stored only as a scrypt hash.")] = None,
+) -> None:
+    """Register devices (or update them) in the registry."""
+    import psycopg
+    from pydantic import ValidationError
+
+    from service_core.devices import service
+    from service_core.devices.schemas import DeviceCreate
+
+    try:
+        devices_in = [
+            DeviceCreate(tenant=tenant, device_key=d, device_type=device_type, asset_id=asset_id, password=password)
+            for d in device
+        ]
+    except ValidationError as exc:
+        raise typer.BadParameter(str(exc).splitlines()[-1]) from exc
+    with psycopg.connect(_url()) as conn:
+        for d in service.register_many(conn, devices_in=devices_in):
+            typer.echo(f"{d.id}\t{d.tenant}/{d.device_key}\t{d.device_type}")
+
+
+@devices_app.command("list")
+def devices_list(tenant: Annotated[str | None, typer.Option()] = None) -> None:
+    """List registered devices with their status."""
+    import psycopg
+
+    from service_core.devices import service
+
+    with psycopg.connect(_url()) as conn:
+        for d in service.list_devices(conn, tenant=tenant):
+            seen = d.last_seen_at.isoformat(timespec="seconds") if d.last_seen_at else "never"
+            typer.echo(f"{d.id}\t{d.tenant}/{d.device_key}\t{d.device_type}\t{d.status}\tlast seen {seen}")
+
+
+KindOption = Annotated[str, typer.Option("--kind", help="dead_letters (malformed) or quarantine (held back).")]
+
+
+def _kind(value: str):  # type: ignore[no-untyped-def]
+    from ingest.deadletter import KINDS
+
+    if value not in KINDS:
+        raise typer.BadParameter(f"--kind must be one of {', '.join(KINDS)}")
+    return value
+
+
+@deadletter_app.command("list")
+def deadletter_list(
+    kind: KindOption = "dead_letters",
+    limit: Annotated[int, typer.Option(min=1)] = 50,
+    include_replayed: Annotated[bool, typer.Option("--all", help="Also rows already replayed.")] = False,
+    show_payload: Annotated[bool, typer.Option("--payload", help="Print the raw payload too.")] = False,
+) -> None:
+    """List dead-lettered or quarantined messages with their reason."""
+    import psycopg
+
+    from ingest.deadletter import list_rejects
+
+    with psycopg.connect(_url()) as conn:
+        rows = list_rejects(conn, kind=_kind(kind), limit=limit, include_replayed=include_replayed)
+    for r in rows:
+        state = f"replayed {r.replayed_at:%Y-%m-%d %H:%M:%S}" if r.replayed_at else "open"
+        typer.echo(f"{r.id}\t{r.first_seen_at:%Y-%m-%d %H:%M:%S}\tx{r.seen}\t{state}\t{r.topic}\t{r.reason}: {r.detail}")
+        if show_payload:
+            typer.echo("\t" + r.payload[:2000].decode("utf-8", errors="backslashreplace"))
+    if not rows:
+        typer.echo(f"no open {kind}")
+
+
+@deadletter_app.command("replay")
+def deadletter_replay(
+    kind: KindOption = "dead_letters",
+    ids: Annotated[list[int] | None, typer.Option("--id", help="Only these rows; repeat for several.")] = None,
+    limit: Annotated[int, typer.Option(min=1)] = 1000,
+) -> None:
+    """Run open dead letters or quarantined readings through the ingest path again."""
+    from ingest.config import IngestSettings
+    from ingest.deadletter import replay
+
+    report = replay(_url(), IngestSettings(), kind=_kind(kind), ids=ids, limit=limit)
+    typer.echo(f"replayed {report.replayed} message(s), {report.readings_stored} reading(s) stored")
+    for reason, n in sorted(report.still_rejected.items()):
+        typer.echo(f"still rejected: {n} ({reason})")
+
+
+@app.command("demo")
+def demo(
+    devices: Annotated[int, typer.Option(min=1, max=500, help="Simulated devices.")] = 12,
+    seconds: Annotated[float | None, typer.Option(help="Stop after this long (default: until Ctrl-C).")] = None,
+) -> None:
+    """Zero-config demo: embedded PostgreSQL and broker, migrations, ingestor and a simulated fleet."""
+    from service_core.demo import run_demo
+
+    run_demo(devices=devices, seconds=seconds)
+
+
+def main() -> None:
+    import psycopg
+
+    try:
+        app()
+    except AssetPulseError as exc:
+        _fail(str(exc))
+    except psycopg.OperationalError as exc:
+        _fail(f"cannot reach PostgreSQL: {_first_line(exc)}")
+    except psycopg.Error as exc:
+        _fail(f"database error: {_first_line(exc)}")
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _fail(message: str) -> None:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    sys.exit(2)

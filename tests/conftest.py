@@ -1,0 +1,107 @@
+"""Real services for the test suite.
+
+PostgreSQL: `ASSETPULSE_TEST_DATABASE_URL` (a server where we may CREATE DATABASE), else an embedded PostgreSQL
+(pgserver) started for the session.  MQTT: `ASSETPULSE_TEST_MQTT_URL`, else a Mosquitto process on a free port
+when the binary is installed.  Each test gets a freshly migrated database of its own (cloned from a template).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from ingest.brokers import MosquittoProcess, mosquitto_binary
+from service_core.db.connection import with_database
+from service_core.db.embedded import EmbeddedPostgres
+from service_core.db.migrate import migrate
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    url = os.environ.get("ASSETPULSE_TEST_DATABASE_URL")
+    if url:
+        yield url
+        return
+    server = EmbeddedPostgres(tmp_path_factory.mktemp("pg"))
+    yield server.start()
+    server.stop()
+
+
+def _admin(url: str) -> psycopg.Connection:
+    return psycopg.connect(url, autocommit=True)
+
+
+@pytest.fixture(scope="session")
+def template_db(pg_admin_url: str) -> Iterator[str]:
+    name = f"ap_template_{uuid.uuid4().hex[:8]}"
+    with _admin(pg_admin_url) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    migrate(with_database(pg_admin_url, name), timescale="off")
+    yield name
+    with _admin(pg_admin_url) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def database_url(pg_admin_url: str, template_db: str) -> Iterator[str]:
+    """A migrated, empty database of this test's own."""
+    name = f"ap_test_{uuid.uuid4().hex[:10]}"
+    with _admin(pg_admin_url) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"')
+    yield with_database(pg_admin_url, name)
+    with _admin(pg_admin_url) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def empty_database_url(pg_admin_url: str) -> Iterator[str]:
+    """An empty database with no schema at all (for migration tests)."""
+    name = f"ap_empty_{uuid.uuid4().hex[:10]}"
+    with _admin(pg_admin_url) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield with_database(pg_admin_url, name)
+    with _admin(pg_admin_url) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def mqtt_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    url = os.environ.get("ASSETPULSE_TEST_MQTT_URL")
+    if url:
+        yield url
+        return
+    if mosquitto_binary() is None:
+        pytest.skip("needs an MQTT broker: install mosquitto or set ASSETPULSE_TEST_MQTT_URL")
+    broker = MosquittoProcess(tmp_path_factory.mktemp("mosquitto")).start()
+    yield broker.url
+    broker.stop()
+
+
+@pytest.fixture
+def own_mosquitto(tmp_path: Path) -> Iterator[MosquittoProcess]:
+    """A Mosquitto of this test's own, for tests that stop or restart the broker."""
+    if mosquitto_binary() is None:
+        pytest.skip("needs the mosquitto binary (apt-get install mosquitto)")
+    broker = MosquittoProcess(tmp_path / "mosquitto").start()
+    yield broker
+    broker.stop()
+
+
+@pytest.fixture
+def tenant() -> str:
+    """A tenant name no other test uses, so tests sharing a broker never see each other's messages."""
+    return f"t{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"benchmark data folder {SHARED_DATA} is absent")
+    return SHARED_DATA
