@@ -35,4 +35,7 @@ class IngestSettings(BaseSettings):
     metrics_port: int = Field(default=9464, ge=0, le=65535, description="Prometheus /metrics port; 0: off.")
     metrics_host: str = "127.0.0.1"
     maintenance_interval_seconds: float = Field(default=3600.0, ge=1)
+    write_timeout_seconds: float = Field(
+        default=60.0, ge=1, description="A batch write still running after this is presumed hung and retried."
+    )
     retry_max_seconds: float = Field(default=10.0, ge=0.1)

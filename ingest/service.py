@@ -68,9 +68,19 @@ class BatchCommitter:
     def _write(self, messages: list[InboundMessage]) -> WriteResult:
         batch = triage(messages, now=datetime.now(UTC), limits=self.limits)
         started = time.monotonic()
-        result = self.writer.write(batch)
+        watchdog = threading.Timer(self.settings.write_timeout_seconds, self._stuck)
+        watchdog.daemon = True
+        watchdog.start()
+        try:
+            result = self.writer.write(batch)
+        finally:
+            watchdog.cancel()
         self._count(result, len(messages), time.monotonic() - started)
         return result
+
+    def _stuck(self) -> None:
+        log.warning("a write took over %.0fs; breaking the database connection", self.settings.write_timeout_seconds)
+        self.writer.abort()
 
     def _database_trouble(self, exc: Exception) -> None:
         self.metrics.db_up.set(0)
@@ -122,6 +132,8 @@ class IngestService:
         self.source = MqttSource(settings, self.metrics)
         self.writer = TelemetryWriter(database_url, application=f"assetpulse-{settings.client_id}")
         self.committer = BatchCommitter(self.writer, settings, self.metrics)
+        self._in_commit = 0
+        self.metrics.pending.set_function(lambda: self.source.pending() + self._in_commit)
 
     def run(self, stop: threading.Event) -> None:
         maintenance = threading.Thread(target=self._maintain, args=(stop,), name="maintenance", daemon=True)
@@ -130,12 +142,13 @@ class IngestService:
         log.info("ingestor %s started", self.settings.client_id)
         try:
             while not stop.is_set():
-                self.metrics.pending.set(self.source.pending())
                 messages = self.source.take(
                     self.settings.batch_max_messages, self.settings.batch_max_wait_ms / 1000.0
                 )
+                self._in_commit = len(messages)
                 if messages and self.committer.commit(messages, stop):
                     self.source.ack(messages)
+                self._in_commit = 0
         finally:
             self.source.stop()
             self.writer.close()

@@ -8,8 +8,11 @@ batch is durable and its messages may be acknowledged, or nothing is.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
+import os
+import socket
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -53,12 +56,31 @@ class TelemetryWriter:
     def connection(self) -> psycopg.Connection:
         if self._conn is None or self._conn.closed or self._conn.broken:
             self._conn = psycopg.connect(
-                self.url, application_name=self.application, connect_timeout=5, options="-c TimeZone=UTC"
+                self.url,
+                application_name=self.application,
+                connect_timeout=5,
+                options="-c TimeZone=UTC",
+                # a silent network partition must end in an error, not a writer blocked forever
+                keepalives=1, keepalives_idle=5, keepalives_interval=2, keepalives_count=3,
+                tcp_user_timeout=15_000,
             )
             self._conn.execute(sql.CREATE_STAGING)
             self._merge_sql = sql.MERGE_TIMESCALE if backend_of(self._conn) == "timescale" else sql.MERGE_NATIVE
             self._conn.commit()
         return self._conn
+
+    def abort(self) -> None:
+        """Break the connection from another thread (the watchdog): a blocked write then fails at once."""
+        conn = self._conn
+        if conn is None or conn.closed:
+            return
+        with contextlib.suppress(OSError):
+            fd = os.dup(conn.fileno())
+            try:
+                socket.socket(fileno=fd).shutdown(socket.SHUT_RDWR)
+            finally:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
 
     def close(self) -> None:
         if self._conn is not None:
