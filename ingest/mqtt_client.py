@@ -43,7 +43,7 @@ class MqttSource:
         self._cond = threading.Condition()
         self._generation = 0
         self._stopping = False
-        self.connected = threading.Event()
+        self.connected = threading.Event()  # set once connected *and* subscribed
         self._client = self._make_client()
 
     # -- set-up ------------------------------------------------------------------------------------------
@@ -64,6 +64,7 @@ class MqttSource:
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
+        client.on_subscribe = self._on_subscribe
         return client
 
     def start(self) -> None:
@@ -97,12 +98,18 @@ class MqttSource:
             self._generation += 1
         topic = subscription_topic(self.settings.shared_group)
         client.subscribe(topic, qos=1)
-        self.metrics.mqtt_connected.set(1)
-        self.connected.set()
         log.info(
             "connected to %s as %s (session present: %s), subscribed to %s",
             self.endpoint.url(), self.settings.client_id, getattr(flags, "session_present", "?"), topic,
         )
+
+    def _on_subscribe(self, _c: mqtt.Client, _u: Any, _mid: int, reasons: list[Any], _p: Any) -> None:
+        failed = [r for r in reasons if r.is_failure]
+        if failed:
+            log.error("broker refused the subscription: %s", failed)
+            return
+        self.metrics.mqtt_connected.set(1)
+        self.connected.set()
 
     def _on_disconnect(self, _c: mqtt.Client, _u: Any, _f: Any, reason: Any, _p: Any) -> None:
         self.connected.clear()

@@ -19,5 +19,5 @@ def configure_logging(level: str = "INFO", fmt: str = "text") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("amqtt", "transitions", "asyncio"):
+    for noisy in ("amqtt", "transitions", "asyncio", "pgserver"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

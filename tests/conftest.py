@@ -8,6 +8,8 @@ when the binary is installed.  Each test gets a freshly migrated database of its
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,9 +31,13 @@ def pg_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if url:
         yield url
         return
-    server = EmbeddedPostgres(tmp_path_factory.mktemp("pg"))
+    # not under pytest's basetemp: that is private to root, and as root pgserver runs PostgreSQL as another user
+    base = Path(tempfile.mkdtemp(prefix="assetpulse-test-pg-"))
+    base.chmod(0o755)
+    server = EmbeddedPostgres(base / "data")
     yield server.start()
     server.stop()
+    shutil.rmtree(base, ignore_errors=True)
 
 
 def _admin(url: str) -> psycopg.Connection:
