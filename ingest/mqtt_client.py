@@ -71,7 +71,7 @@ class MqttSource:
         properties = None
         kwargs: dict[str, Any] = {}
         if self.settings.mqtt_protocol == "5":
-            properties = Properties(PacketTypes.CONNECT)
+            properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
             properties.SessionExpiryInterval = self.settings.session_expiry_seconds
             properties.ReceiveMaximum = self.settings.receive_maximum
             kwargs["clean_start"] = False
@@ -118,7 +118,7 @@ class MqttSource:
             log.warning("disconnected from %s (%s); reconnecting", self.endpoint.url(), reason)
 
     def _on_message(self, _c: mqtt.Client, _u: Any, msg: mqtt.MQTTMessage) -> None:
-        item = InboundMessage(msg.topic, msg.payload, msg.mid, msg.qos, self._generation)
+        item = InboundMessage(msg.topic, bytes(msg.payload), msg.mid, msg.qos, self._generation)
         with self._cond:
             while len(self._inbox) >= self.settings.max_pending_messages and not self._stopping:
                 self._cond.wait(0.5)

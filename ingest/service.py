@@ -61,7 +61,7 @@ class BatchCommitter:
                 return self._isolate(messages, exc, stop)
             except psycopg.Error as exc:
                 return self._isolate(messages, exc, stop)
-            stop.wait(delay * (0.5 + random.random()))  # noqa: S311 - jitter, not cryptography
+            stop.wait(delay * (0.5 + random.random()))
             delay = min(delay * 2, self.settings.retry_max_seconds)
         return False
 

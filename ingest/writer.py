@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime
 import psycopg
 
 from ingest import sql
-from ingest.pipeline import DeadLetter, Quarantined, Triage, unknown_device
+from ingest.pipeline import DeadLetter, DeviceTelemetry, Quarantined, Triage, unknown_device
 from service_core.db.migrate import backend_of
 from service_core.devices import service as devices
 
@@ -137,7 +137,8 @@ class TelemetryWriter:
     def _rows(
         self, conn: psycopg.Connection, batch: Triage, ids: dict[tuple[str, str], int], result: WriteResult
     ) -> list[tuple[int, int, datetime, float]]:
-        known, strangers = [], []
+        known: list[DeviceTelemetry] = []
+        strangers: list[DeviceTelemetry] = []
         for item in batch.telemetry:
             (known if (item.topic.tenant, item.topic.device_key) in ids else strangers).append(item)
         batch.quarantined.extend(unknown_device(item, item.topic.render()) for item in strangers)

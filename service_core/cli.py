@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from service_core.config import CoreSettings
 from service_core.exceptions import AssetPulseError
+
+if TYPE_CHECKING:
+    from ingest.deadletter import Kind
 
 app = typer.Typer(
     help="AssetPulse: from a sensor reading to cash in the bank.",
@@ -23,8 +27,7 @@ app.add_typer(devices_app, name="devices")
 app.add_typer(deadletter_app, name="deadletter")
 
 
-def _core():  # type: ignore[no-untyped-def]
-    from service_core.config import CoreSettings
+def _core() -> CoreSettings:
     from service_core.logging import configure_logging
 
     core = CoreSettings()
@@ -136,12 +139,13 @@ def devices_list(tenant: Annotated[str | None, typer.Option()] = None) -> None:
 KindOption = Annotated[str, typer.Option("--kind", help="dead_letters (malformed) or quarantine (held back).")]
 
 
-def _kind(value: str):  # type: ignore[no-untyped-def]
+def _kind(value: str) -> Kind:
     from ingest.deadletter import KINDS
 
-    if value not in KINDS:
-        raise typer.BadParameter(f"--kind must be one of {', '.join(KINDS)}")
-    return value
+    for kind in KINDS:
+        if value == kind:
+            return kind
+    raise typer.BadParameter(f"--kind must be one of {', '.join(KINDS)}")
 
 
 @deadletter_app.command("list")
@@ -160,7 +164,8 @@ def deadletter_list(
         rows = list_rejects(conn, kind=_kind(kind), limit=limit, include_replayed=include_replayed)
     for r in rows:
         state = f"replayed {r.replayed_at:%Y-%m-%d %H:%M:%S}" if r.replayed_at else "open"
-        typer.echo(f"{r.id}\t{r.first_seen_at:%Y-%m-%d %H:%M:%S}\tx{r.seen}\t{state}\t{r.topic}\t{r.reason}: {r.detail}")
+        first = f"{r.first_seen_at:%Y-%m-%d %H:%M:%S}"
+        typer.echo(f"{r.id}\t{first}\tx{r.seen}\t{state}\t{r.topic}\t{r.reason}: {r.detail}")
         if show_payload:
             typer.echo("\t" + r.payload[:2000].decode("utf-8", errors="backslashreplace"))
     if not rows:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ class EmbeddedPostgres:
 
     def start(self) -> str:
         """Start (or attach to) the server and return a URL for its `postgres` database."""
-        os.environ.setdefault("XDG_RUNTIME_DIR", "/tmp")
+        os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.gettempdir())
         try:
             import pgserver
         except ImportError as exc:  # pragma: no cover - pgserver is a hard dependency
@@ -30,7 +31,7 @@ class EmbeddedPostgres:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         mode = "stop" if self.stop_on_close else None
         try:
-            self._server = pgserver.get_server(str(self.data_dir), cleanup_mode=mode)
+            self._server = pgserver.get_server(str(self.data_dir), cleanup_mode=mode)  # type: ignore[attr-defined]
         except Exception as exc:
             raise ServiceUnavailable(f"embedded PostgreSQL did not start in {self.data_dir}: {exc}") from exc
         url: str = self._server.get_uri()

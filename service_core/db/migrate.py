@@ -131,7 +131,7 @@ def migrate(url: str, *, timescale: str = "auto", directory: Path | None = None)
         try:
             _bootstrap(conn)
             backend = choose_backend(conn, timescale)
-            applied = dict(conn.execute("SELECT version, checksum FROM schema_migrations").fetchall())
+            applied: dict[int, str] = dict(conn.execute("SELECT version, checksum FROM schema_migrations").fetchall())
             todo = pending(applied, discover(packaged_files(directory), backend))
             for m in todo:
                 _apply(conn, m, backend)

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import psycopg
 import pytest
-
 from psycopg.conninfo import conninfo_to_dict
 
 from ingest.brokers import MosquittoProcess

@@ -24,8 +24,8 @@ def write(url: str, messages: list[InboundMessage]):
 def test_redelivered_messages_are_stored_once_and_counted_once_in_rollups(database_url: str, tenant: str):
     register_devices(database_url, tenant, ["p1"])
     t0 = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=10)
-    msgs = [InboundMessage(f"assetpulse/{tenant}/p1/telemetry", telemetry_payload(t0 + timedelta(seconds=i), a=i, b=1))
-            for i in range(30)]
+    topic = f"assetpulse/{tenant}/p1/telemetry"
+    msgs = [InboundMessage(topic, telemetry_payload(t0 + timedelta(seconds=i), a=i, b=1)) for i in range(30)]
     first = write(database_url, msgs)
     again = write(database_url, msgs[:10] + msgs[:10])  # a redelivery, and a duplicate inside one batch
     assert (first.stored, first.duplicates) == (60, 0)
@@ -51,8 +51,8 @@ def test_latest_follows_event_time_not_arrival_order(database_url: str, tenant: 
 def test_late_readings_from_days_ago_create_their_partition(database_url: str, tenant: str):
     register_devices(database_url, tenant, ["p1"])
     old = datetime.now(UTC) - timedelta(days=9)
-    result = write(database_url, [InboundMessage(f"assetpulse/{tenant}/p1/telemetry",
-                                                 batch_payload([(old, {"a": 1}), (old + timedelta(days=1), {"a": 2})]))])
+    payload = batch_payload([(old, {"a": 1}), (old + timedelta(days=1), {"a": 2})])
+    result = write(database_url, [InboundMessage(f"assetpulse/{tenant}/p1/telemetry", payload)])
     assert result.stored == 2
     parts = scalar(database_url, "SELECT count(*) FROM pg_inherits WHERE inhparent = 'telemetry.readings'::regclass")
     assert isinstance(parts, int) and parts >= 2

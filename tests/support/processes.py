@@ -142,7 +142,7 @@ class Publisher:
     def wait(self, timeout: float = 120) -> None:
         if self._thread is not None:
             self._thread.join(timeout)
-        wait_until(lambda: len(self.client._out_messages) == 0, timeout=timeout,  # noqa: SLF001
+        wait_until(lambda: len(self.client._out_messages) == 0, timeout=timeout,
                    message="publisher still has unacknowledged messages")
 
     def close(self) -> None:
