@@ -138,8 +138,8 @@ class AmqttBroker:
             await broker.start()
             return broker
 
+        # `start()` returns once the listener is bound: no need to probe the port (amqtt logs probes as errors)
         self._broker = asyncio.run_coroutine_threadsafe(_start(), self._loop).result(timeout=20)
-        wait_for_port("127.0.0.1", self.port)
         log.info("amqtt broker running on %s", self.url)
         return self
 

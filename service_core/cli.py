@@ -117,7 +117,8 @@ def devices_register(
             for d in device
         ]
     except ValidationError as exc:
-        raise typer.BadParameter(str(exc).splitlines()[-1]) from exc
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors(include_url=False))
+        raise typer.BadParameter(problems) from exc
     with psycopg.connect(_url()) as conn:
         for d in service.register_many(conn, devices_in=devices_in):
             typer.echo(f"{d.id}\t{d.tenant}/{d.device_key}\t{d.device_type}")
@@ -160,8 +161,9 @@ def deadletter_list(
 
     from ingest.deadletter import list_rejects
 
+    chosen = _kind(kind)
     with psycopg.connect(_url()) as conn:
-        rows = list_rejects(conn, kind=_kind(kind), limit=limit, include_replayed=include_replayed)
+        rows = list_rejects(conn, kind=chosen, limit=limit, include_replayed=include_replayed)
     for r in rows:
         state = f"replayed {r.replayed_at:%Y-%m-%d %H:%M:%S}" if r.replayed_at else "open"
         first = f"{r.first_seen_at:%Y-%m-%d %H:%M:%S}"
@@ -182,7 +184,8 @@ def deadletter_replay(
     from ingest.config import IngestSettings
     from ingest.deadletter import replay
 
-    report = replay(_url(), IngestSettings(), kind=_kind(kind), ids=ids, limit=limit)
+    chosen = _kind(kind)
+    report = replay(_url(), IngestSettings(), kind=chosen, ids=ids, limit=limit)
     typer.echo(f"replayed {report.replayed} message(s), {report.readings_stored} reading(s) stored")
     for reason, n in sorted(report.still_rejected.items()):
         typer.echo(f"still rejected: {n} ({reason})")
@@ -192,11 +195,14 @@ def deadletter_replay(
 def demo(
     devices: Annotated[int, typer.Option(min=1, max=500, help="Simulated devices.")] = 12,
     seconds: Annotated[float | None, typer.Option(help="Stop after this long (default: until Ctrl-C).")] = None,
+    broker: Annotated[str, typer.Option(help="Local broker when no ASSETPULSE_MQTT_URL: auto, mosquitto, amqtt.")] = "auto",
 ) -> None:
     """Zero-config demo: embedded PostgreSQL and broker, migrations, ingestor and a simulated fleet."""
     from service_core.demo import run_demo
 
-    run_demo(devices=devices, seconds=seconds)
+    if broker not in ("auto", "mosquitto", "amqtt"):
+        raise typer.BadParameter("--broker must be auto, mosquitto or amqtt")
+    run_demo(devices=devices, seconds=seconds, broker=broker)
 
 
 def main() -> None:

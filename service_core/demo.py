@@ -40,7 +40,7 @@ def _port_or_free(port: int) -> int:
     return port
 
 
-def run_demo(*, devices: int = 12, seconds: float | None = None) -> None:
+def run_demo(*, devices: int = 12, seconds: float | None = None, broker: str = "auto") -> None:
     core = CoreSettings()
     configure_logging(core.log_level, core.log_format)
     stop = threading.Event()
@@ -50,10 +50,10 @@ def run_demo(*, devices: int = 12, seconds: float | None = None) -> None:
         url = database_url(core)
         broker_url = ingest_settings.mqtt_url
         if "mqtt_url" not in ingest_settings.model_fields_set:
-            broker = start_local_broker(core.data_dir, port=_port_or_free(DEMO_BROKER_PORT))
-            stack.callback(broker.stop)
-            broker_url = broker.url
-            if isinstance(broker, AmqttBroker):  # MQTT 3.1.1 only: no shared subscriptions
+            local = start_local_broker(core.data_dir, port=_port_or_free(DEMO_BROKER_PORT), prefer=broker)
+            stack.callback(local.stop)
+            broker_url = local.url
+            if isinstance(local, AmqttBroker):  # MQTT 3.1.1 only: no shared subscriptions
                 ingest_settings = ingest_settings.model_copy(update={"mqtt_protocol": "3.1.1", "shared_group": ""})
         metrics_port = _port_or_free(DEMO_METRICS_PORT) if "metrics_port" not in ingest_settings.model_fields_set \
             else ingest_settings.metrics_port
@@ -67,7 +67,9 @@ def run_demo(*, devices: int = 12, seconds: float | None = None) -> None:
         if not service.source.connected.wait(20):
             stop.set()
             raise SystemExit("error: the ingestor could not subscribe to " + broker_url)
-        fleet = threading.Thread(target=_run_fleet, args=(broker_url, url, devices, stop), name="fleet")
+        fleet = threading.Thread(
+            target=_run_fleet, args=(broker_url, ingest_settings.mqtt_protocol, url, devices, stop), name="fleet"
+        )
         fleet.start()
         stack.callback(fleet.join, 30)
         _banner(core, url, broker_url, ingest_settings, devices)
@@ -76,7 +78,7 @@ def run_demo(*, devices: int = 12, seconds: float | None = None) -> None:
     print("demo stopped; data kept in", core.data_dir)
 
 
-def _run_fleet(broker_url: str, url: str, devices: int, stop: threading.Event) -> None:
+def _run_fleet(broker_url: str, protocol: str, url: str, devices: int, stop: threading.Event) -> None:
     from simulators import SimulatorSettings, run_fleet
     from simulators.scenarios import load_scenario, with_overrides
 
@@ -86,7 +88,8 @@ def _run_fleet(broker_url: str, url: str, devices: int, stop: threading.Event) -
     lead = scenario.duration_s * (scenario.speed - 1) / scenario.speed if scenario.duration_s else 0.0
     scenario = with_overrides(scenario, devices=devices, start=datetime.now(UTC) - timedelta(seconds=lead))
     try:
-        run_fleet(SimulatorSettings(mqtt_url=broker_url, database_url=url), scenario, stop)
+        settings = SimulatorSettings(mqtt_url=broker_url, mqtt_protocol=protocol, database_url=url)
+        run_fleet(settings, scenario, stop)
     except Exception:
         log.exception("simulated fleet failed")
         stop.set()
