@@ -55,10 +55,11 @@ class Quarantined:
     reason: str
     detail: str
     groups: tuple[ReadingGroup, ...]
+    raw: bytes | None = None  # a status message is kept as it came
 
     @property
     def payload(self) -> bytes:
-        return encode_readings(list(self.groups))
+        return self.raw if self.raw is not None else encode_readings(list(self.groups))
 
     @property
     def reading_count(self) -> int:
@@ -74,7 +75,7 @@ class DeviceTelemetry:
 @dataclass(slots=True)
 class Triage:
     telemetry: list[DeviceTelemetry] = field(default_factory=list)
-    statuses: list[tuple[Topic, StatusMessage]] = field(default_factory=list)
+    statuses: list[tuple[Topic, StatusMessage, bytes]] = field(default_factory=list)
     quarantined: list[Quarantined] = field(default_factory=list)
     dead: list[DeadLetter] = field(default_factory=list)
 
@@ -90,7 +91,7 @@ def triage(messages: list[InboundMessage], *, now: datetime, limits: Limits) -> 
         try:
             topic = parse_topic(msg.topic)
             if topic.kind == "status":
-                out.statuses.append((topic, decode_status(msg.payload)))
+                out.statuses.append((topic, decode_status(msg.payload), msg.payload))
                 continue
             groups = decode_telemetry(msg.payload, max_bytes=limits.max_payload_bytes)
         except Rejected as exc:
@@ -120,6 +121,11 @@ def _split_by_time(
         )
     if accepted:
         out.telemetry.append(DeviceTelemetry(topic, accepted))
+
+
+def unknown_status_source(topic: Topic, state: str, raw: bytes) -> Quarantined:
+    detail = f"status {state!r} from device {topic.tenant}/{topic.device_key}, which is not in the registry"
+    return Quarantined(topic.render(), topic.tenant, topic.device_key, "unknown_device", detail, (), raw)
 
 
 def unknown_device(item: DeviceTelemetry, raw_topic: str) -> Quarantined:

@@ -20,7 +20,14 @@ from datetime import UTC, date, datetime
 import psycopg
 
 from ingest import sql
-from ingest.pipeline import DeadLetter, DeviceTelemetry, Quarantined, Triage, unknown_device
+from ingest.pipeline import (
+    DeadLetter,
+    DeviceTelemetry,
+    Quarantined,
+    Triage,
+    unknown_device,
+    unknown_status_source,
+)
 from service_core.db.migrate import backend_of
 from service_core.devices import service as devices
 
@@ -118,7 +125,7 @@ class TelemetryWriter:
 
     def _resolve_devices(self, conn: psycopg.Connection, batch: Triage) -> dict[tuple[str, str], int]:
         wanted = {(t.topic.tenant, t.topic.device_key) for t in batch.telemetry}
-        wanted |= {(topic.tenant, topic.device_key) for topic, _ in batch.statuses}
+        wanted |= {(topic.tenant, topic.device_key) for topic, _, _ in batch.statuses}
         now = time.monotonic()
         missing = [
             k for k in wanted if k not in self._devices and self._unknown.get(k, 0.0) < now - NEGATIVE_CACHE_SECONDS
@@ -143,6 +150,9 @@ class TelemetryWriter:
             (known if (item.topic.tenant, item.topic.device_key) in ids else strangers).append(item)
         batch.quarantined.extend(unknown_device(item, item.topic.render()) for item in strangers)
         batch.telemetry = known
+        for topic, status, raw in batch.statuses:
+            if (topic.tenant, topic.device_key) not in ids:
+                batch.quarantined.append(unknown_status_source(topic, status.state, raw))
         metric_ids = self._metric_ids(conn, {name for t in known for g in t.groups for name in g.metrics})
         rows: list[tuple[int, int, datetime, float]] = []
         newest: datetime | None = None
@@ -194,11 +204,9 @@ class TelemetryWriter:
 
     def _apply_statuses(self, conn: psycopg.Connection, batch: Triage, ids: dict[tuple[str, str], int]) -> int:
         applied = 0
-        for topic, status in batch.statuses:
+        for topic, status, _ in batch.statuses:
             if (topic.tenant, topic.device_key) not in ids:
-                log.info("status %s from unregistered device %s/%s ignored", status.state, topic.tenant,
-                         topic.device_key)
-                continue
+                continue  # quarantined by _rows
             at = status.ts or datetime.now(UTC)
             applied += devices.record_status(
                 conn, tenant=topic.tenant, device_key=topic.device_key, state=status.state, at=at

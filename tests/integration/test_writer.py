@@ -71,14 +71,16 @@ def test_every_kind_of_bad_input_is_kept_with_its_reason(database_url: str, tena
         InboundMessage(f"assetpulse/{tenant}/stranger/telemetry", telemetry_payload(now, a=1)),
         InboundMessage(good, telemetry_payload(now + timedelta(hours=1), a=1)),
         InboundMessage(good, telemetry_payload(now, a=42)),
+        InboundMessage(f"assetpulse/{tenant}/stranger2/status", b'{"state": "online"}'),
     ]
     result = write(database_url, msgs)
     assert result.stored == 1
     dead = dict(rows(database_url, "SELECT reason, payload FROM ingest.dead_letters"))
     assert set(dead) == {"not_json", "invalid_payload", "non_finite", "oversize", "bad_topic"}
     assert bytes(dead["not_json"]) == b"\x00\x01 not json"  # the raw bytes, untouched
-    quarantined = rows(database_url, "SELECT reason, device_key, reading_count FROM ingest.quarantine ORDER BY 1")
-    assert quarantined == [("future_timestamp", "p1", 1), ("unknown_device", "stranger", 1)]
+    quarantined = rows(database_url, "SELECT reason, device_key, reading_count FROM ingest.quarantine ORDER BY 1, 2")
+    assert quarantined == [("future_timestamp", "p1", 1), ("unknown_device", "stranger", 1),
+                           ("unknown_device", "stranger2", 0)]
 
 
 def test_the_same_bad_message_twice_is_one_row_seen_twice(database_url: str, tenant: str):
