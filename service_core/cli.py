@@ -195,7 +195,9 @@ def deadletter_replay(
 def demo(
     devices: Annotated[int, typer.Option(min=1, max=500, help="Simulated devices.")] = 12,
     seconds: Annotated[float | None, typer.Option(help="Stop after this long (default: until Ctrl-C).")] = None,
-    broker: Annotated[str, typer.Option(help="Local broker when no ASSETPULSE_MQTT_URL: auto, mosquitto, amqtt.")] = "auto",
+    broker: Annotated[
+        str, typer.Option(help="Local broker when no ASSETPULSE_MQTT_URL: auto, mosquitto, amqtt.")
+    ] = "auto",
 ) -> None:
     """Zero-config demo: embedded PostgreSQL and broker, migrations, ingestor and a simulated fleet."""
     from service_core.demo import run_demo

@@ -22,7 +22,7 @@ def assetpulse(*args: str, database_url: str | None = None) -> subprocess.Comple
     if database_url:
         env["ASSETPULSE_DATABASE_URL"] = database_url
     return subprocess.run([sys.executable, "-c", "from service_core.cli import main; main()", *args],
-                          env=env, capture_output=True, text=True, timeout=120)
+                          check=False, env=env, capture_output=True, text=True, timeout=120)
 
 
 def test_migrate_status_and_register(empty_database_url: str, tenant: str):
@@ -70,7 +70,8 @@ def test_deadletter_list_and_replay_after_registering_the_device(database_url: s
     [
         (("db", "status"), "cannot reach PostgreSQL"),
         (("deadletter", "list", "--kind", "bogus"), "--kind must be one of"),
-        (("devices", "register", "--tenant", "bad tenant!", "-d", "x", "--type", "pump"), "tenant: String should match pattern"),
+        (("devices", "register", "--tenant", "bad tenant!", "-d", "x", "--type", "pump"),
+         "tenant: String should match pattern"),
     ],
 )
 def test_bad_input_is_refused_clearly(args: tuple[str, ...], message: str):
