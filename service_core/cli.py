@@ -27,6 +27,15 @@ app.add_typer(devices_app, name="devices")
 app.add_typer(deadletter_app, name="deadletter")
 
 
+def _mount_tools() -> None:
+    from simulators.cli import app as simulate_app
+
+    app.add_typer(simulate_app, name="simulate")
+
+
+_mount_tools()
+
+
 def _core() -> CoreSettings:
     from service_core.logging import configure_logging
 
