@@ -28,9 +28,11 @@ app.add_typer(deadletter_app, name="deadletter")
 
 
 def _mount_tools() -> None:
+    from ingest.bench.cli import app as bench_app
     from simulators.cli import app as simulate_app
 
     app.add_typer(simulate_app, name="simulate")
+    app.add_typer(bench_app, name="bench", help="Benchmarks that print their figures and ratios to baselines.")
 
 
 _mount_tools()
