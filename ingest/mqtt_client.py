@@ -99,7 +99,7 @@ class MqttSource:
         topic = subscription_topic(self.settings.shared_group)
         client.subscribe(topic, qos=1)
         log.info(
-            "connected to %s as %s (session present: %s), subscribed to %s",
+            "connected to %s as %s (session present: %s), subscribing to %s",
             self.endpoint.url(), self.settings.client_id, getattr(flags, "session_present", "?"), topic,
         )
 
@@ -110,6 +110,7 @@ class MqttSource:
             return
         self.metrics.mqtt_connected.set(1)
         self.connected.set()
+        log.info("subscribed; ingesting")
 
     def _on_disconnect(self, _c: mqtt.Client, _u: Any, _f: Any, reason: Any, _p: Any) -> None:
         self.connected.clear()

@@ -106,6 +106,9 @@ def _split_by_time(
 ) -> None:
     newest_allowed = now + limits.future_skew
     oldest_allowed = now - limits.retention
+    if all(oldest_allowed <= g.ts <= newest_allowed for g in groups):  # the usual case, one pass
+        out.telemetry.append(DeviceTelemetry(topic, tuple(groups)))
+        return
     future = tuple(g for g in groups if g.ts > newest_allowed)
     too_old = tuple(g for g in groups if g.ts < oldest_allowed)
     accepted = tuple(g for g in groups if oldest_allowed <= g.ts <= newest_allowed)

@@ -12,12 +12,12 @@ CREATE TEMP TABLE IF NOT EXISTS staging_readings (
 """
 
 COPY_STAGING = "COPY staging_readings (device_id, metric_id, ts, value) FROM STDIN (FORMAT BINARY)"
-STAGING_TYPES = ["int4", "int4", "timestamptz", "float8"]
 
 _INSERTED = """
 ins AS (
     INSERT INTO telemetry.readings (device_id, metric_id, ts, value)
     SELECT device_id, metric_id, ts, value FROM staging_readings
+    ORDER BY device_id, metric_id, ts  -- in index order: fewer page touches, fewer lock-order surprises
     ON CONFLICT DO NOTHING
     RETURNING device_id, metric_id, ts, value
 )"""
@@ -48,14 +48,34 @@ def _rollup(name: str, unit: str) -> str:
 )"""
 
 
-# Native PostgreSQL: readings, both roll-ups and the latest values move together in one statement, fed only by
-# the rows that were really inserted, so a redelivered message never counts twice in a roll-up.
+# Two ways to move a staged batch into the store.
+#
+# The fast path, for a batch of only new readings (the usual case): a plain INSERT, which costs about half of
+# INSERT ... ON CONFLICT (no speculative insertion), then the roll-ups and latest values from the staging table.
+# It runs under a savepoint; a unique violation (a redelivered message, a duplicate inside the batch) rolls it back
+# and the batch takes the idempotent path instead:
+#
+# readings, both roll-ups and the latest values move together in one statement, fed only by the rows that were
+# really inserted, so a redelivered message never counts twice in a roll-up.
+INSERT_NEW = """
+INSERT INTO telemetry.readings (device_id, metric_id, ts, value)
+SELECT device_id, metric_id, ts, value FROM staging_readings
+ORDER BY device_id, metric_id, ts
+"""
+_STAGED = """
+ins AS (SELECT device_id, metric_id, ts, value FROM staging_readings)"""
+
 MERGE_NATIVE = (
     "WITH" + ",".join([_INSERTED, _rollup("rollup_1m", "minute"), _rollup("rollup_1h", "hour"), _LATEST])
     + "\nSELECT count(*) FROM ins"
 )
+DERIVE_NATIVE = (
+    "WITH" + ",".join([_STAGED, _rollup("rollup_1m", "minute"), _rollup("rollup_1h", "hour"), _LATEST])
+    + "\nSELECT count(*) FROM ins"
+)
 # TimescaleDB: continuous aggregates maintain the roll-ups.
 MERGE_TIMESCALE = "WITH" + ",".join([_INSERTED, _LATEST]) + "\nSELECT count(*) FROM ins"
+DERIVE_TIMESCALE = "WITH" + ",".join([_STAGED, _LATEST]) + "\nSELECT count(*) FROM ins"
 
 UPSERT_DEAD_LETTER = """
 INSERT INTO ingest.dead_letters (topic, payload, payload_sha256, reason, detail)

@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime
 import psycopg
 
 from ingest import sql
+from ingest.copy_binary import ReadingColumns, pg_microseconds
 from ingest.pipeline import (
     DeadLetter,
     DeviceTelemetry,
@@ -58,6 +59,7 @@ class TelemetryWriter:
         self._metrics: dict[str, int] = {}
         self._days: set[date] = set()
         self._merge_sql = sql.MERGE_NATIVE
+        self._derive_sql = sql.DERIVE_NATIVE
 
     # -- connection -------------------------------------------------------------------------------------
     def connection(self) -> psycopg.Connection:
@@ -72,7 +74,9 @@ class TelemetryWriter:
                 tcp_user_timeout=15_000,
             )
             self._conn.execute(sql.CREATE_STAGING)
-            self._merge_sql = sql.MERGE_TIMESCALE if backend_of(self._conn) == "timescale" else sql.MERGE_NATIVE
+            timescale = backend_of(self._conn) == "timescale"
+            self._merge_sql = sql.MERGE_TIMESCALE if timescale else sql.MERGE_NATIVE
+            self._derive_sql = sql.DERIVE_TIMESCALE if timescale else sql.DERIVE_NATIVE
             self._conn.commit()
         return self._conn
 
@@ -105,7 +109,7 @@ class TelemetryWriter:
         try:
             ids = self._resolve_devices(conn, batch)
             rows = self._rows(conn, batch, ids, result)
-            self._ensure_partitions(conn, rows)
+            self._ensure_partitions(conn, {g.ts.astimezone(UTC).date() for t in batch.telemetry for g in t.groups})
             with conn.transaction():
                 if rows:
                     result.stored = self._merge(conn, rows)
@@ -143,7 +147,7 @@ class TelemetryWriter:
 
     def _rows(
         self, conn: psycopg.Connection, batch: Triage, ids: dict[tuple[str, str], int], result: WriteResult
-    ) -> list[tuple[int, int, datetime, float]]:
+    ) -> ReadingColumns:
         known: list[DeviceTelemetry] = []
         strangers: list[DeviceTelemetry] = []
         for item in batch.telemetry:
@@ -154,7 +158,7 @@ class TelemetryWriter:
             if (topic.tenant, topic.device_key) not in ids:
                 batch.quarantined.append(unknown_status_source(topic, status.state, raw))
         metric_ids = self._metric_ids(conn, {name for t in known for g in t.groups for name in g.metrics})
-        rows: list[tuple[int, int, datetime, float]] = []
+        rows = ReadingColumns()
         newest: datetime | None = None
         for item in known:
             device_id = ids[(item.topic.tenant, item.topic.device_key)]
@@ -162,7 +166,8 @@ class TelemetryWriter:
                 ts = group.ts
                 if newest is None or ts > newest:
                     newest = ts
-                rows.extend((device_id, metric_ids[name], ts, value) for name, value in group.metrics.items())
+                metrics = group.metrics
+                rows.add_group(device_id, pg_microseconds(ts), [metric_ids[n] for n in metrics], list(metrics.values()))
         result.newest_event = newest
         return rows
 
@@ -174,20 +179,23 @@ class TelemetryWriter:
             conn.commit()
         return self._metrics
 
-    def _ensure_partitions(self, conn: psycopg.Connection, rows: list[tuple[int, int, datetime, float]]) -> None:
-        days = {r[2].astimezone(UTC).date() for r in rows} - self._days if rows else set()
-        for day in sorted(days):
+    def _ensure_partitions(self, conn: psycopg.Connection, days: set[date]) -> None:
+        for day in sorted(days - self._days):
             conn.execute("SELECT telemetry.ensure_day_partition(%s)", (day,))
             conn.commit()
             self._days.add(day)
 
-    def _merge(self, conn: psycopg.Connection, rows: list[tuple[int, int, datetime, float]]) -> int:
+    def _merge(self, conn: psycopg.Connection, rows: ReadingColumns) -> int:
         with conn.cursor() as cur:
             with cur.copy(sql.COPY_STAGING) as copy:
-                copy.set_types(sql.STAGING_TYPES)
-                for row in rows:
-                    copy.write_row(row)
-            cur.execute(self._merge_sql)
+                copy.write(rows.to_copy())
+            try:
+                with conn.transaction():  # a savepoint inside the batch's transaction
+                    cur.execute(sql.INSERT_NEW)
+            except psycopg.errors.UniqueViolation:
+                cur.execute(self._merge_sql)  # some readings are already stored: the idempotent path
+            else:
+                cur.execute(self._derive_sql)
             (stored,) = cur.fetchone() or (0,)
         return int(stored)
 

@@ -78,20 +78,25 @@ def _wait_for_readings(
 
 
 def _probe(mqtt_url: str, url: str, spec: BenchSpec, ingestor: IngestorGroup) -> None:
-    """Publish one message for the probe device and wait until the ingestor has stored it."""
-    client = make_client(mqtt_url, f"bench-probe-{ingestor.client_id}")
-    try:
-        payload = orjson.dumps(
-            {"ts": datetime.now(UTC).isoformat(), "metrics": {name: 1.0 for name in spec.metric_names()}}
-        )
-        QoS1Publisher(client).publish_all([(telemetry_topic(spec.tenant, PROBE_DEVICE_KEY), payload)], timeout=30)
-    finally:
-        client.disconnect()
+    """Publish one message for the probe device until the ingestor has stored it (a message published before the
+    broker has the subscription is not delivered; the same payload again is stored once)."""
+    payload = orjson.dumps(
+        {"ts": datetime.now(UTC).isoformat(), "metrics": {name: 1.0 for name in spec.metric_names()}}
+    )
     deadline = time.monotonic() + 60
     with connect(url, autocommit=True, application="assetpulse-bench-probe") as conn:
         while count_readings(conn) < spec.metrics:
             ingestor.check_alive()
             if time.monotonic() > deadline:
                 raise BenchFailed("the ingestor did not store the probe message within 60s")
-            time.sleep(0.1)
+            client = make_client(mqtt_url, f"bench-probe-{ingestor.client_id}")
+            try:
+                topic = telemetry_topic(spec.tenant, PROBE_DEVICE_KEY)
+                QoS1Publisher(client).publish_all([(topic, payload)], timeout=30)
+            finally:
+                client.disconnect()
+            for _ in range(20):
+                if count_readings(conn) >= spec.metrics:
+                    break
+                time.sleep(0.1)
     log.info("the ingestor stores readings; starting the measurement")

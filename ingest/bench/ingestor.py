@@ -19,7 +19,7 @@ from ingest.bench.errors import BenchFailed
 
 log = logging.getLogger(__name__)
 
-SUBSCRIBED_MARK = "subscribed to"
+SUBSCRIBED_MARK = "subscribed; ingesting"
 
 
 class IngestorProcess:
