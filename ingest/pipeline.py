@@ -87,6 +87,7 @@ class Triage:
 def triage(messages: list[InboundMessage], *, now: datetime, limits: Limits) -> Triage:
     """Sort every message of a batch into exactly one (or, for split batches, several) of the outcomes."""
     out = Triage()
+    window = (now - limits.retention, now + limits.future_skew)
     for msg in messages:
         try:
             topic = parse_topic(msg.topic)
@@ -97,7 +98,10 @@ def triage(messages: list[InboundMessage], *, now: datetime, limits: Limits) -> 
         except Rejected as exc:
             out.dead.append(DeadLetter(msg.topic, msg.payload, exc.reason, exc.detail))
             continue
-        _split_by_time(out, msg.topic, topic, groups, now=now, limits=limits)
+        if len(groups) == 1 and window[0] <= groups[0].ts <= window[1]:  # the usual case
+            out.telemetry.append(DeviceTelemetry(topic, (groups[0],)))
+        else:
+            _split_by_time(out, msg.topic, topic, groups, now=now, limits=limits)
     return out
 
 
@@ -106,7 +110,7 @@ def _split_by_time(
 ) -> None:
     newest_allowed = now + limits.future_skew
     oldest_allowed = now - limits.retention
-    if all(oldest_allowed <= g.ts <= newest_allowed for g in groups):  # the usual case, one pass
+    if all(oldest_allowed <= g.ts <= newest_allowed for g in groups):
         out.telemetry.append(DeviceTelemetry(topic, tuple(groups)))
         return
     future = tuple(g for g in groups if g.ts > newest_allowed)

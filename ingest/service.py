@@ -51,6 +51,10 @@ class BatchCommitter:
                 self._write(messages)
                 self.metrics.db_up.set(1)
                 return True
+            except psycopg.errors.TransactionRollback as exc:  # deadlock or serialization failure with a peer
+                self.metrics.write_failures.labels("conflict").inc()
+                log.info("batch rolled back by a concurrent writer (%s); retrying", type(exc).__name__)
+                continue
             except psycopg.OperationalError as exc:
                 self._database_trouble(exc)
             except psycopg.IntegrityError as exc:
@@ -125,34 +129,56 @@ class BatchCommitter:
 
 
 class IngestService:
+    """Receives with one MQTT session and commits with `writers` threads, each with its own connection: while one
+    waits on PostgreSQL, another validates the next batch.  Every batch is acknowledged after its own commit."""
+
     def __init__(self, settings: IngestSettings, database_url: str, metrics: IngestMetrics | None = None) -> None:
         self.settings = settings
         self.database_url = database_url
         self.metrics = metrics or IngestMetrics()
         self.source = MqttSource(settings, self.metrics)
-        self.writer = TelemetryWriter(database_url, application=f"assetpulse-{settings.client_id}")
-        self.committer = BatchCommitter(self.writer, settings, self.metrics)
-        self._in_commit = 0
-        self.metrics.pending.set_function(lambda: self.source.pending() + self._in_commit)
+        application = f"assetpulse-{settings.client_id}"
+        self.committers = [
+            BatchCommitter(TelemetryWriter(database_url, application=f"{application}-w{n}"), settings, self.metrics)
+            for n in range(settings.writers)
+        ]
+        self._in_commit = [0] * settings.writers
+        self.metrics.pending.set_function(lambda: self.source.pending() + sum(self._in_commit))
 
     def run(self, stop: threading.Event) -> None:
         maintenance = threading.Thread(target=self._maintain, args=(stop,), name="maintenance", daemon=True)
         maintenance.start()
+        workers = [
+            threading.Thread(target=self._commit_loop, args=(n, stop), name=f"writer-{n}")
+            for n in range(len(self.committers))
+        ]
         self.source.start()
-        log.info("ingestor %s started", self.settings.client_id)
+        log.info("ingestor %s started with %d writer(s)", self.settings.client_id, len(workers))
+        try:
+            for w in workers:
+                w.start()
+            for w in workers:
+                w.join()
+        finally:
+            stop.set()
+            self.source.stop()
+            for committer in self.committers:
+                committer.writer.close()
+            log.info("ingestor %s stopped", self.settings.client_id)
+
+    def _commit_loop(self, n: int, stop: threading.Event) -> None:
+        committer = self.committers[n]
         try:
             while not stop.is_set():
-                messages = self.source.take(
-                    self.settings.batch_max_messages, self.settings.batch_max_wait_ms / 1000.0
-                )
-                self._in_commit = len(messages)
-                if messages and self.committer.commit(messages, stop):
+                messages = self.source.take(self.settings.batch_max_messages, self.settings.batch_max_wait_ms / 1000.0)
+                self._in_commit[n] = len(messages)
+                if messages and committer.commit(messages, stop):
                     self.source.ack(messages)
-                self._in_commit = 0
-        finally:
-            self.source.stop()
-            self.writer.close()
-            log.info("ingestor %s stopped", self.settings.client_id)
+                self._in_commit[n] = 0
+        except BaseException:
+            log.exception("writer %d failed; stopping the ingestor (unacknowledged messages will be redelivered)", n)
+            stop.set()
+            raise
 
     def _maintain(self, stop: threading.Event) -> None:
         while not stop.is_set():

@@ -21,8 +21,12 @@ pytestmark = pytest.mark.integration
 
 
 @contextmanager
-def running_ingestor(database_url: str, mqtt_url: str, client_id: str, group: str) -> Iterator[IngestService]:
-    settings = IngestSettings(mqtt_url=mqtt_url, client_id=client_id, shared_group=group, metrics_port=0)
+def running_ingestor(
+    database_url: str, mqtt_url: str, client_id: str, group: str, protocol: str = "3.1.1"
+) -> Iterator[IngestService]:
+    settings = IngestSettings(
+        mqtt_url=mqtt_url, client_id=client_id, shared_group=group, metrics_port=0, mqtt_protocol=protocol
+    )
     service = IngestService(settings, database_url)
     stop = threading.Event()
     thread = threading.Thread(target=service.run, args=(stop,))
@@ -44,11 +48,14 @@ def publish_all(mqtt_url: str, messages: list[tuple[str, bytes]]) -> None:
     client.disconnect()
 
 
-def test_every_malformed_input_over_mqtt_is_kept_with_its_reason(database_url: str, mqtt_url: str, tenant: str):
+@pytest.mark.parametrize("protocol", ["3.1.1", "5"])
+def test_every_malformed_input_over_mqtt_is_kept_with_its_reason(
+    database_url: str, mqtt_url: str, tenant: str, protocol: str
+):
     register_devices(database_url, tenant, ["p1"])
     now = datetime.now(UTC)
     good = f"assetpulse/{tenant}/p1/telemetry"
-    with running_ingestor(database_url, mqtt_url, f"ing-{tenant}", tenant):
+    with running_ingestor(database_url, mqtt_url, f"ing-{tenant}", tenant, protocol):
         publish_all(mqtt_url, [
             (good, b"{not json"),
             (good, b'{"ts": "2026-01-01T00:00:00Z", "metrics": {"a": [1]}}'),
@@ -89,14 +96,17 @@ def test_birth_and_last_will_drive_device_status(database_url: str, mqtt_url: st
                    message="last will did not mark the device offline")
 
 
-def test_two_ingestors_share_the_stream_and_store_each_reading_once(database_url: str, mqtt_url: str, tenant: str):
+@pytest.mark.parametrize("protocol", ["3.1.1", "5"])
+def test_two_ingestors_share_the_stream_and_store_each_reading_once(
+    database_url: str, mqtt_url: str, tenant: str, protocol: str
+):
     devices = [f"d{i}" for i in range(8)]
     register_devices(database_url, tenant, devices)
     start = datetime.now(UTC) - timedelta(minutes=5)
     messages = [(f"assetpulse/{tenant}/{devices[i % 8]}/telemetry",
                  telemetry_payload(start + timedelta(milliseconds=i), a=i, b=-i)) for i in range(4000)]
-    with running_ingestor(database_url, mqtt_url, f"a-{tenant}", tenant) as first, \
-         running_ingestor(database_url, mqtt_url, f"b-{tenant}", tenant) as second:
+    with running_ingestor(database_url, mqtt_url, f"a-{tenant}", tenant, protocol) as first, \
+         running_ingestor(database_url, mqtt_url, f"b-{tenant}", tenant, protocol) as second:
         publish_all(mqtt_url, messages)
         wait_until(lambda: scalar(database_url, "SELECT count(*) FROM telemetry.readings") == 8000, timeout=60)
         shares = [first.metrics.messages_received._value.get(), second.metrics.messages_received._value.get()]
