@@ -23,7 +23,8 @@ class EmbeddedPostgres:
 
     def start(self) -> str:
         """Start (or attach to) the server and return a URL for its `postgres` database."""
-        os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.gettempdir())
+        if "XDG_RUNTIME_DIR" not in os.environ:  # pgserver's platformdirs wants a private one (mode 0700)
+            os.environ["XDG_RUNTIME_DIR"] = tempfile.mkdtemp(prefix="assetpulse-run-")
         try:
             import pgserver
         except ImportError as exc:  # pragma: no cover - pgserver is a hard dependency
