@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from service_core.auth.domain import Role
 from service_core.config import CoreSettings
 from service_core.exceptions import AssetPulseError
 
@@ -25,6 +26,44 @@ deadletter_app = typer.Typer(help="Messages the ingestor could not store: inspec
 app.add_typer(db_app, name="db")
 app.add_typer(devices_app, name="devices")
 app.add_typer(deadletter_app, name="deadletter")
+
+
+users_app = typer.Typer(help="People who use the API, and their roles.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+
+
+@app.command("api")
+def api() -> None:
+    """Serve the REST API on ASSETPULSE_HOST:ASSETPULSE_PORT (OpenAPI at /docs); applies pending migrations first."""
+    from service_core.api.main import main as api_main
+
+    api_main(core=_core())
+
+
+@users_app.command("create")
+def users_create(
+    email: Annotated[str, typer.Option()],
+    password: Annotated[
+        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, envvar="ASSETPULSE_USER_PASSWORD")
+    ],
+    role: Annotated[Role, typer.Option(case_sensitive=False)] = Role.VIEWER,
+    full_name: Annotated[str, typer.Option()] = "",
+) -> None:
+    """Create a user (the first admin, typically); the password is stored only as an argon2id hash."""
+    import psycopg
+    from pydantic import ValidationError
+
+    from service_core.auth import service
+    from service_core.auth.schemas import UserCreate
+
+    try:
+        user_in = UserCreate(email=email, full_name=full_name, password=password, role=role)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors(include_url=False))
+        raise typer.BadParameter(problems) from exc
+    with psycopg.connect(_url()) as conn:
+        user = service.create_user(conn, user_in=user_in)
+    typer.echo(f"{user.id}\t{user.email}\t{user.role.value}")
 
 
 def _mount_tools() -> None:

@@ -18,9 +18,11 @@ import psycopg
 from ingest.brokers import AmqttBroker, free_port, start_local_broker
 from ingest.config import IngestSettings
 from ingest.main import build_ingest_service, stop_on_signals
+from service_core.api.settings import ApiSettings
 from service_core.config import CoreSettings
 from service_core.db.connection import redact
 from service_core.db.resolve import database_url
+from service_core.demo_api import ApiThread, ensure_demo_admin
 from service_core.logging import configure_logging
 
 log = logging.getLogger(__name__)
@@ -67,12 +69,18 @@ def run_demo(*, devices: int = 12, seconds: float | None = None, broker: str = "
         if not service.source.connected.wait(20):
             stop.set()
             raise SystemExit("error: the ingestor could not subscribe to " + broker_url)
+        api_settings = ApiSettings()
+        api_settings = api_settings.model_copy(update={"port": _port_or_free(api_settings.port)})
+        api = ApiThread(url, api_settings).start()
+        stack.callback(api.stop)
+        admin = ensure_demo_admin(url, core.data_dir)
         fleet = threading.Thread(
             target=_run_fleet, args=(broker_url, ingest_settings.mqtt_protocol, url, devices, stop), name="fleet"
         )
         fleet.start()
         stack.callback(fleet.join, 30)
         _banner(core, url, broker_url, ingest_settings, devices)
+        print(f"  REST API         {api.base_url}/docs  (log in as {admin[0]} / {admin[1]})\n", flush=True)
         _report_until_stopped(url, stop, seconds)
         stop.set()
     print("demo stopped; data kept in", core.data_dir)

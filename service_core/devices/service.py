@@ -57,6 +57,31 @@ def get(conn: psycopg.Connection, *, tenant: str, device_key: str) -> DevicePubl
     return device
 
 
+def get_by_id(conn: psycopg.Connection, *, device_id: int) -> DevicePublic:
+    with conn.cursor(row_factory=class_row(DevicePublic)) as cur:
+        cur.execute(f"SELECT {_COLUMNS} FROM fleet.devices WHERE id = %s", (device_id,))
+        device = cur.fetchone()
+    if device is None:
+        raise NotFound(f"device {device_id} is not registered")
+    return device
+
+
+def list_page(
+    conn: psycopg.Connection, *, tenant: str | None, limit: int, offset: int
+) -> tuple[list[DevicePublic], int]:
+    """One page of devices in (tenant, key) order, and how many there are in all."""
+    where = "WHERE %(t)s::text IS NULL OR tenant = %(t)s"
+    params = {"t": tenant, "limit": limit, "offset": offset}
+    (total,) = conn.execute(f"SELECT count(*) FROM fleet.devices {where}", params).fetchone() or (0,)
+    with conn.cursor(row_factory=class_row(DevicePublic)) as cur:
+        cur.execute(
+            f"SELECT {_COLUMNS} FROM fleet.devices {where} "
+            "ORDER BY tenant, device_key LIMIT %(limit)s OFFSET %(offset)s",
+            params,
+        )
+        return cur.fetchall(), int(total)
+
+
 def list_devices(conn: psycopg.Connection, *, tenant: str | None = None) -> list[DevicePublic]:
     with conn.cursor(row_factory=class_row(DevicePublic)) as cur:
         cur.execute(

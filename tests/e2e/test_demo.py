@@ -66,6 +66,7 @@ def test_demo_runs_stops_on_ctrl_c_and_keeps_its_data(data_dir: Path):
     assert code == 0, output
     assert "PostgreSQL" in output and "MQTT broker      mqtt://127.0.0.1:" in output
     assert "demo stopped; data kept in" in output
+    assert "REST API         http://127.0.0.1:" in output and "log in as admin@demo.assetpulse.dev" in output
     assert "Traceback" not in output
     first_run = stored_counts(output)
     assert first_run and first_run[-1] > 0

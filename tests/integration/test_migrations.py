@@ -13,9 +13,10 @@ pytestmark = pytest.mark.integration
 
 def test_fresh_database_gets_every_migration_once(empty_database_url: str):
     applied = migrate(empty_database_url, timescale="off")
-    assert applied == ["0001_device_registry", "0002_telemetry", "0003_ingest_rejects"]
+    assert applied == ["0001_device_registry", "0002_telemetry", "0003_ingest_rejects", "0004_auth"]
     assert migrate(empty_database_url, timescale="off") == []
-    assert [(v, b) for v, _, b, _ in status(empty_database_url)] == [(1, "native"), (2, "native"), (3, "native")]
+    assert [(v, b) for v, _, b, _ in status(empty_database_url)] == [(1, "native"), (2, "native"), (3, "native"),
+                                                                      (4, "native")]
     assert scalar(empty_database_url, "SELECT to_regclass('telemetry.readings')::text") == "telemetry.readings"
 
 
@@ -27,7 +28,7 @@ def test_concurrent_migrators_apply_each_migration_once(empty_database_url: str)
         t.start()
     for t in threads:
         t.join()
-    assert sorted(len(r) for r in results) == [0, 0, 3]
+    assert sorted(len(r) for r in results) == [0, 0, 4]
 
 
 def test_failed_migration_leaves_nothing_half_applied(empty_database_url: str, tmp_path: Path):

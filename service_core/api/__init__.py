@@ -1,0 +1,1 @@
+"""The HTTP API: composition (`app`), dependencies (`deps`), the error mapping (`errors`), settings."""

@@ -1,0 +1,72 @@
+"""Dependencies of the routes, as `Annotated` aliases: `ConnDep`, `SettingsDep`, `CurrentUser`, `require_roles`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Annotated
+
+import psycopg
+from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
+from psycopg_pool import ConnectionPool
+
+from service_core.api.settings import ApiSettings
+from service_core.auth import security
+from service_core.auth import service as auth_service
+from service_core.auth.domain import Principal, Role, ensure_role
+from service_core.auth.errors import NotAuthenticated
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
+api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False, description="An integration's API key")
+
+
+def get_settings(request: Request) -> ApiSettings:
+    settings: ApiSettings = request.app.state.settings
+    return settings
+
+
+def get_conn(request: Request) -> Iterator[psycopg.Connection]:
+    """One pooled connection and one transaction per request: committed when the route returns, else rolled back.
+
+    Declared with scope="function" below, so the commit happens before the answer is sent: a client never hears
+    "created" for something that was not committed.
+    """
+    pool: ConnectionPool = request.app.state.pool
+    settings = get_settings(request)
+    with pool.connection(timeout=settings.pool_timeout_seconds) as conn, conn.transaction():
+        yield conn
+
+
+SettingsDep = Annotated[ApiSettings, Depends(get_settings)]
+ConnDep = Annotated[psycopg.Connection, Depends(get_conn, scope="function")]
+TokenDep = Annotated[str | None, Depends(oauth2_scheme)]
+ApiKeyDep = Annotated[str | None, Depends(api_key_scheme)]
+
+
+def get_current_principal(conn: ConnDep, settings: SettingsDep, token: TokenDep, api_key: ApiKeyDep) -> Principal:
+    """The user behind a bearer token, or the integration behind an `X-API-Key` header; 401 without either."""
+    if api_key:
+        return auth_service.principal_for_api_key(conn, key=api_key)
+    if token:
+        user_id = security.access_token_subject(token, secret=settings.signing_secret, now=datetime.now(UTC))
+        return auth_service.principal_for_user(conn, user_id=user_id)
+    raise NotAuthenticated("not authenticated: send a bearer token or an X-API-Key header")
+
+
+CurrentUser = Annotated[Principal, Depends(get_current_principal)]
+
+
+def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
+    """A dependency that lets through only callers with one of `roles` (403 for the others)."""
+    allowed = frozenset(roles)
+
+    def check_role(principal: CurrentUser) -> Principal:
+        ensure_role(principal.role, allowed)
+        return principal
+
+    return check_role
+
+
+AdminUser = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
+FleetWriter = Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.DISPATCHER))]

@@ -1,0 +1,120 @@
+"""Pure rules of authentication: roles, who may do what, access-token claims and their expiry, key formats.
+
+Nothing here touches a database, the network or FastAPI; hashing and signing live in `security.py`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any, Literal
+
+from service_core.auth.errors import NotAuthenticated, PermissionDenied
+
+TOKEN_ISSUER = "assetpulse"  # noqa: S105 - a name, not a secret
+TOKEN_TYPE = "access"  # noqa: S105
+API_KEY_SCHEME = "apk"
+API_KEY_PREFIX_PATTERN = re.compile(r"^[0-9a-f]{12}$")
+EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+MIN_PASSWORD_LENGTH = 12
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    DISPATCHER = "dispatcher"
+    TECHNICIAN = "technician"
+    FINANCE = "finance"
+    VIEWER = "viewer"
+
+
+ALL_ROLES: frozenset[Role] = frozenset(Role)
+WRITE_FLEET: frozenset[Role] = frozenset({Role.ADMIN, Role.DISPATCHER})
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Whoever makes a request: a user (logged in with a token) or an integration (an API key)."""
+
+    kind: Literal["user", "api_key"]
+    id: int
+    name: str
+    role: Role
+    email: str | None = None
+
+
+def ensure_role(role: Role, allowed: Collection[Role]) -> None:
+    """Refuse (`PermissionDenied`) a role that is not among `allowed`."""
+    if role not in allowed:
+        wanted = ", ".join(sorted(r.value for r in allowed))
+        raise PermissionDenied(f"role {role.value!r} may not do this; it needs one of: {wanted}")
+
+
+def normalize_email(email: str) -> str:
+    """Emails compare case-insensitively; the stored form is trimmed and lower case."""
+    normalized = email.strip().lower()
+    if len(normalized) > 254 or not EMAIL_PATTERN.match(normalized):
+        raise ValueError("not an email address")
+    return normalized
+
+
+def password_problem(password: str, *, email: str | None = None) -> str | None:
+    """Why a new password is refused, or None when it is acceptable."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"must be at least {MIN_PASSWORD_LENGTH} characters"
+    if email is not None and password.strip().lower() == email.strip().lower():
+        return "must not be the email address"
+    if len(set(password)) < 4:
+        return "must use at least 4 different characters"
+    return None
+
+
+def access_claims(*, user_id: int, role: Role, issued_at: datetime, lifetime: timedelta) -> dict[str, Any]:
+    """The claims of an access token for `user_id`, valid from `issued_at` for `lifetime`."""
+    if issued_at.tzinfo is None:
+        raise ValueError("issued_at must be timezone-aware")
+    if lifetime <= timedelta(0):
+        raise ValueError("a token lifetime must be positive")
+    return {
+        "iss": TOKEN_ISSUER,
+        "typ": TOKEN_TYPE,
+        "sub": str(user_id),
+        "role": role.value,
+        "iat": int(issued_at.timestamp()),
+        "exp": int((issued_at + lifetime).timestamp()),
+    }
+
+
+def subject_of(claims: Mapping[str, Any], *, now: datetime) -> int:
+    """The user id an access token speaks for; `NotAuthenticated` if the claims are malformed or expired."""
+    if claims.get("iss") != TOKEN_ISSUER or claims.get("typ") != TOKEN_TYPE:
+        raise NotAuthenticated("not an AssetPulse access token")
+    exp, sub = claims.get("exp"), claims.get("sub")
+    if not isinstance(exp, int) or isinstance(exp, bool):
+        raise NotAuthenticated("the token has no expiry")
+    if exp <= now.timestamp():
+        raise NotAuthenticated("the token has expired")
+    if not isinstance(sub, str) or not sub.isdecimal():
+        raise NotAuthenticated("the token names no user")
+    return int(sub)
+
+
+def format_api_key(prefix: str, secret: str) -> str:
+    """`apk_<prefix>_<secret>`: the prefix finds the stored hash, the secret proves possession."""
+    return f"{API_KEY_SCHEME}_{prefix}_{secret}"
+
+
+def split_api_key(key: str) -> tuple[str, str]:
+    """(prefix, secret) of a presented API key; `NotAuthenticated` if it is not shaped like one."""
+    scheme, _, rest = key.partition("_")
+    prefix, _, secret = rest.partition("_")
+    if scheme != API_KEY_SCHEME or not API_KEY_PREFIX_PATTERN.match(prefix) or len(secret) < 16:
+        raise NotAuthenticated("malformed API key")
+    return prefix, secret
+
+
+def api_key_usable(*, revoked_at: datetime | None, expires_at: datetime | None, now: datetime) -> bool:
+    """A key works until it is revoked or expires."""
+    return revoked_at is None and (expires_at is None or now < expires_at)
