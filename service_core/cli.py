@@ -68,8 +68,10 @@ def users_create(
 
 def _mount_tools() -> None:
     from ingest.bench.cli import app as bench_app
+    from service_core.scheduling.cli import app as schedule_app
     from simulators.cli import app as simulate_app
 
+    bench_app.add_typer(schedule_app)  # merges its `schedule` command: `assetpulse bench schedule`
     app.add_typer(simulate_app, name="simulate")
     app.add_typer(bench_app, name="bench", help="Benchmarks that print their figures and ratios to baselines.")
 
