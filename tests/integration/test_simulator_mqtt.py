@@ -227,7 +227,11 @@ def test_devices_reconnect_after_a_network_partition_and_lose_nothing(
         proxy.close()
     assert outcome, "run_fleet did not return"
     report = outcome[0]
-    assert wait_for(lambda: all(said_goodbye(recorder, d) for d in devices))
+    assert wait_for(lambda: all(said_goodbye(recorder, d) for d in devices), timeout=30.0), {
+        d: [(m.payload.get("state"), m.payload.get("reason")) for m in recorder.of(d, "status")]
+        for d in devices
+        if not said_goodbye(recorder, d)
+    }
     for device in devices:
         states = [m.payload["state"] for m in recorder.of(device, "status")]
         assert states[:3] == ["online", "offline", "online"], states  # birth, will on the cut, birth again
