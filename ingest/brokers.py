@@ -89,8 +89,10 @@ class MosquittoProcess:
                 port=self.port, data_dir=self.data_dir, persistence="true" if self.persistence else "false"
             )
         )
+        # its own session: a Ctrl-C at the terminal reaches us, and we stop the broker last, after the ingestor
+        # has committed and acknowledged its final batch
         self._process = subprocess.Popen(
-            [self.binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+            [self.binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
         )
         try:
             wait_for_port("127.0.0.1", self.port)
