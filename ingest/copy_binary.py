@@ -19,10 +19,14 @@ _MICROSECOND = timedelta(microseconds=1)
 ROW = np.dtype(
     [
         ("fields", ">i2"),
-        ("device_len", ">i4"), ("device_id", ">i4"),
-        ("metric_len", ">i4"), ("metric_id", ">i4"),
-        ("ts_len", ">i4"), ("ts", ">i8"),
-        ("value_len", ">i4"), ("value", ">f8"),
+        ("device_len", ">i4"),
+        ("device_id", ">i4"),
+        ("metric_len", ">i4"),
+        ("metric_id", ">i4"),
+        ("ts_len", ">i4"),
+        ("ts", ">i8"),
+        ("value_len", ">i4"),
+        ("value", ">f8"),
     ]
 )
 

@@ -42,7 +42,11 @@ class ReplayReport:
 
 
 def list_rejects(
-    conn: psycopg.Connection, *, kind: Kind, limit: int = 50, include_replayed: bool = False,
+    conn: psycopg.Connection,
+    *,
+    kind: Kind,
+    limit: int = 50,
+    include_replayed: bool = False,
     ids: list[int] | None = None,
 ) -> list[RejectRow]:
     with conn.cursor(row_factory=dict_row) as cur:
@@ -58,8 +62,9 @@ def list_rejects(
         return [RejectRow(kind=kind, **{**r, "payload": bytes(r["payload"])}) for r in cur.fetchall()]
 
 
-def replay(url: str, settings: IngestSettings, *, kind: Kind, ids: list[int] | None = None,
-           limit: int = 1000) -> ReplayReport:
+def replay(
+    url: str, settings: IngestSettings, *, kind: Kind, ids: list[int] | None = None, limit: int = 1000
+) -> ReplayReport:
     """Run rejected messages through the ingest path again (after a device is registered, a clock fixed, a
     payload bug patched...).  Rows that now store cleanly are marked replayed; the rest stay, seen once more."""
     report = ReplayReport()

@@ -16,12 +16,12 @@ class IngestMetrics:
             f"{p}_readings_duplicate", "Readings already stored (redelivered or duplicated)", registry=r
         )
         self.dead_lettered = Counter(
-            f"{p}_messages_dead_lettered", "Malformed messages written to the dead-letter table", ["reason"],
+            f"{p}_messages_dead_lettered",
+            "Malformed messages written to the dead-letter table",
+            ["reason"],
             registry=r,
         )
-        self.quarantined = Counter(
-            f"{p}_readings_quarantined", "Readings held in quarantine", ["reason"], registry=r
-        )
+        self.quarantined = Counter(f"{p}_readings_quarantined", "Readings held in quarantine", ["reason"], registry=r)
         self.statuses = Counter(f"{p}_status_messages", "Device birth/last-will messages applied", registry=r)
         self.batches = Counter(f"{p}_batches_committed", "Transactions committed", registry=r)
         self.write_failures = Counter(
@@ -34,13 +34,16 @@ class IngestMetrics:
             f"{p}_event_lag_seconds", "Commit time minus the newest event time of the last batch", registry=r
         )
         self.commit_latency = Histogram(
-            f"{p}_receive_to_commit_seconds", "Time from receiving a batch's first message to its commit",
+            f"{p}_receive_to_commit_seconds",
+            "Time from receiving a batch's first message to its commit",
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
             registry=r,
         )
         self.batch_size = Histogram(
-            f"{p}_batch_messages", "Messages per committed batch",
-            buckets=(1, 10, 50, 100, 500, 1000, 2000, 5000, 10000), registry=r,
+            f"{p}_batch_messages",
+            "Messages per committed batch",
+            buckets=(1, 10, 50, 100, 500, 1000, 2000, 5000, 10000),
+            registry=r,
         )
 
     def serve(self, host: str, port: int) -> None:

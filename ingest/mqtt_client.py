@@ -76,8 +76,11 @@ class MqttSource:
             properties.ReceiveMaximum = self.settings.receive_maximum
             kwargs["clean_start"] = False
         self._client.connect_async(
-            self.endpoint.host, self.endpoint.port, keepalive=self.settings.keepalive_seconds,
-            properties=properties, **kwargs,
+            self.endpoint.host,
+            self.endpoint.port,
+            keepalive=self.settings.keepalive_seconds,
+            properties=properties,
+            **kwargs,
         )
         self._client.loop_start()
 
@@ -100,7 +103,10 @@ class MqttSource:
         client.subscribe(topic, qos=1)
         log.info(
             "connected to %s as %s (session present: %s), subscribing to %s",
-            self.endpoint.url(), self.settings.client_id, getattr(flags, "session_present", "?"), topic,
+            self.endpoint.url(),
+            self.settings.client_id,
+            getattr(flags, "session_present", "?"),
+            topic,
         )
 
     def _on_subscribe(self, _c: mqtt.Client, _u: Any, _mid: int, reasons: list[Any], _p: Any) -> None:

@@ -66,11 +66,13 @@ _STAGED = """
 ins AS (SELECT device_id, metric_id, ts, value FROM staging_readings)"""
 
 MERGE_NATIVE = (
-    "WITH" + ",".join([_INSERTED, _rollup("rollup_1m", "minute"), _rollup("rollup_1h", "hour"), _LATEST])
+    "WITH"
+    + ",".join([_INSERTED, _rollup("rollup_1m", "minute"), _rollup("rollup_1h", "hour"), _LATEST])
     + "\nSELECT count(*) FROM ins"
 )
 DERIVE_NATIVE = (
-    "WITH" + ",".join([_STAGED, _rollup("rollup_1m", "minute"), _rollup("rollup_1h", "hour"), _LATEST])
+    "WITH"
+    + ",".join([_STAGED, _rollup("rollup_1m", "minute"), _rollup("rollup_1h", "hour"), _LATEST])
     + "\nSELECT count(*) FROM ins"
 )
 # TimescaleDB: continuous aggregates maintain the roll-ups.

@@ -70,7 +70,10 @@ class TelemetryWriter:
                 connect_timeout=5,
                 options="-c TimeZone=UTC",
                 # a silent network partition must end in an error, not a writer blocked forever
-                keepalives=1, keepalives_idle=5, keepalives_interval=2, keepalives_count=3,
+                keepalives=1,
+                keepalives_idle=5,
+                keepalives_interval=2,
+                keepalives_count=3,
                 tcp_user_timeout=15_000,
             )
             self._conn.execute(sql.CREATE_STAGING)

@@ -131,8 +131,10 @@ def db_maintain() -> None:
         typer.echo("another process is running maintenance; nothing done")
         return
     typer.echo(f"backend {report.backend}; partitions ensured: {', '.join(report.partitions_ensured)}")
-    typer.echo(f"partitions dropped: {', '.join(report.partitions_dropped) or 'none'}; "
-               f"roll-up rows deleted: {report.rollup_rows_deleted}")
+    typer.echo(
+        f"partitions dropped: {', '.join(report.partitions_dropped) or 'none'}; "
+        f"roll-up rows deleted: {report.rollup_rows_deleted}"
+    )
 
 
 @app.command("ingest")

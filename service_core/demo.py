@@ -57,8 +57,11 @@ def run_demo(*, devices: int = 12, seconds: float | None = None, broker: str = "
             broker_url = local.url
             if isinstance(local, AmqttBroker):  # MQTT 3.1.1 only: no shared subscriptions
                 ingest_settings = ingest_settings.model_copy(update={"mqtt_protocol": "3.1.1", "shared_group": ""})
-        metrics_port = _port_or_free(DEMO_METRICS_PORT) if "metrics_port" not in ingest_settings.model_fields_set \
+        metrics_port = (
+            _port_or_free(DEMO_METRICS_PORT)
+            if "metrics_port" not in ingest_settings.model_fields_set
             else ingest_settings.metrics_port
+        )
         ingest_settings = ingest_settings.model_copy(
             update={"mqtt_url": broker_url, "metrics_port": metrics_port, "client_id": "assetpulse-demo-ingest"}
         )
@@ -131,8 +134,11 @@ def _report_until_stopped(url: str, stop: threading.Event, seconds: float | None
                     " (SELECT count(*) FROM ingest.dead_letters WHERE replayed_at IS NULL),"
                     " (SELECT count(*) FROM ingest.quarantine WHERE replayed_at IS NULL)"
                 ).fetchone() or (0, 0, 0, 0)
-            print(f"[{datetime.now(UTC):%H:%M:%S}] readings stored {stored}, devices online {online}, "
-                  f"dead letters {dead}, quarantined {held}", flush=True)
+            print(
+                f"[{datetime.now(UTC):%H:%M:%S}] readings stored {stored}, devices online {online}, "
+                f"dead letters {dead}, quarantined {held}",
+                flush=True,
+            )
         except psycopg.Error as exc:
             print(f"database not reachable: {exc}", flush=True)
         if deadline is not None and time.monotonic() >= deadline:

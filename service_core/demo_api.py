@@ -28,8 +28,9 @@ def ensure_demo_admin(url: str, data_dir: Path) -> tuple[str, str]:
     password = "Demo-" + secrets.token_urlsafe(12)
     with psycopg.connect(url) as conn:
         try:
-            user_in = UserCreate(email=DEMO_ADMIN_EMAIL, full_name="Demo administrator", password=password,
-                                 role=Role.ADMIN)
+            user_in = UserCreate(
+                email=DEMO_ADMIN_EMAIL, full_name="Demo administrator", password=password, role=Role.ADMIN
+            )
             auth_service.create_user(conn, user_in=user_in)
         except Conflict:  # created by a run whose password file was removed: nothing to show
             return DEMO_ADMIN_EMAIL, "(unknown: delete the user or the data directory)"

@@ -39,8 +39,9 @@ def create_app(settings: ApiSettings, *, database_url: str) -> FastAPI:
             max_size=settings.pool_max_size,
             application="assetpulse-api",
         )
-        log.info("API connected to %s (pool %d-%d)", redact(database_url), settings.pool_min_size,
-                 settings.pool_max_size)
+        log.info(
+            "API connected to %s (pool %d-%d)", redact(database_url), settings.pool_min_size, settings.pool_max_size
+        )
         try:
             yield
         finally:

@@ -1,7 +1,7 @@
 """The one place where errors become HTTP answers, all with the same body:
 
-    {"error": {"code": "validation_error", "message": "...",
-               "fields": [{"field": "start", "location": "query", "reason": "...", "type": "..."}]}}
+{"error": {"code": "validation_error", "message": "...",
+           "fields": [{"field": "start", "location": "query", "reason": "...", "type": "..."}]}}
 """
 
 from __future__ import annotations
@@ -74,8 +74,14 @@ def field_errors(errors: Sequence[Any]) -> list[FieldError]:
         location = loc[0] if loc and loc[0] in _LOCATIONS else "body"
         path = loc[1:] if loc and loc[0] in _LOCATIONS else loc
         reason = str(err.get("msg", "invalid"))
-        result.append(FieldError(field=".".join(path) or location, location=location, reason=reason,
-                                 type=str(err.get("type", "value_error"))))
+        result.append(
+            FieldError(
+                field=".".join(path) or location,
+                location=location,
+                reason=reason,
+                type=str(err.get("type", "value_error")),
+            )
+        )
     return result
 
 
@@ -107,8 +113,12 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
     log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
-    return error_response(status.HTTP_503_SERVICE_UNAVAILABLE, "service_unavailable", "the database is unavailable",
-                          headers={"Retry-After": "5"})
+    return error_response(
+        status.HTTP_503_SERVICE_UNAVAILABLE,
+        "service_unavailable",
+        "the database is unavailable",
+        headers={"Retry-After": "5"},
+    )
 
 
 async def _database_refused(request: Request, exc: Exception) -> JSONResponse:
@@ -116,9 +126,7 @@ async def _database_refused(request: Request, exc: Exception) -> JSONResponse:
     log.info("database refused input on %s %s: %s", request.method, request.url.path, exc)
     if isinstance(exc, psycopg.IntegrityError):
         return error_response(status.HTTP_409_CONFLICT, "conflict", "the request conflicts with stored data")
-    return error_response(
-        UNPROCESSABLE, "invalid_input", "a value is out of range or malformed"
-    )
+    return error_response(UNPROCESSABLE, "invalid_input", "a value is out of range or malformed")
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -41,8 +41,9 @@ def login(conn: ConnDep, settings: SettingsDep, form: LoginForm) -> Token:
 
 @router.get("/auth/me", tags=["auth"], summary="Who the credentials belong to")
 def read_me(principal: CurrentUser) -> PrincipalPublic:
-    return PrincipalPublic(kind=principal.kind, id=principal.id, name=principal.name, role=principal.role,
-                           email=principal.email)
+    return PrincipalPublic(
+        kind=principal.kind, id=principal.id, name=principal.name, role=principal.role, email=principal.email
+    )
 
 
 @router.post("/users", tags=["users"], status_code=status.HTTP_201_CREATED, responses=EMAIL_TAKEN)
@@ -56,8 +57,12 @@ def list_users(conn: ConnDep, _: AdminUser, limit: Limit = 50, offset: Offset = 
     return Page[UserPublic](items=users, total=total, limit=limit, offset=offset)
 
 
-@router.post("/api-keys", tags=["api keys"], status_code=status.HTTP_201_CREATED,
-             summary="Create an API key for an integration; the key is shown only in this answer")
+@router.post(
+    "/api-keys",
+    tags=["api keys"],
+    status_code=status.HTTP_201_CREATED,
+    summary="Create an API key for an integration; the key is shown only in this answer",
+)
 def create_api_key(conn: ConnDep, admin: AdminUser, key_in: ApiKeyCreate) -> ApiKeyCreated:
     created_by = admin.id if admin.kind == "user" else None
     return auth_service.create_api_key(conn, key_in=key_in, created_by=created_by)

@@ -75,8 +75,9 @@ def principal_for_user(conn: psycopg.Connection, *, user_id: int) -> domain.Prin
     row = _user_where(conn, "id = %s", user_id)
     if row is None or not row.is_active:
         raise NotAuthenticated("the user of this token is unknown or inactive")
-    return domain.Principal(kind="user", id=row.id, name=row.full_name or row.email, role=domain.Role(row.role),
-                            email=row.email)
+    return domain.Principal(
+        kind="user", id=row.id, name=row.full_name or row.email, role=domain.Role(row.role), email=row.email
+    )
 
 
 def create_api_key(conn: psycopg.Connection, *, key_in: ApiKeyCreate, created_by: int | None) -> ApiKeyCreated:

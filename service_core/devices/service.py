@@ -108,9 +108,7 @@ def lookup_ids(conn: psycopg.Connection, *, keys: list[tuple[str, str]]) -> dict
     return {(t, k): int(i) for t, k, i in rows}
 
 
-def record_status(
-    conn: psycopg.Connection, *, tenant: str, device_key: str, state: str, at: datetime
-) -> bool:
+def record_status(conn: psycopg.Connection, *, tenant: str, device_key: str, state: str, at: datetime) -> bool:
     """Apply a birth/goodbye/last-will message; older news than the registry has is ignored."""
     row = conn.execute(
         "SELECT status_changed_at FROM fleet.devices WHERE tenant = %s AND device_key = %s FOR UPDATE",

@@ -52,8 +52,9 @@ def run_maintenance(
             rows = conn.execute("SELECT telemetry.drop_partitions_before(%s)", (cutoff,)).fetchall()
             report.partitions_dropped = [str(r[0]) for r in rows]
             if report.backend == "native":
-                report.rollup_rows_deleted = _trim_rollups(conn, today, rollup_1m_retention_days,
-                                                           rollup_1h_retention_days)
+                report.rollup_rows_deleted = _trim_rollups(
+                    conn, today, rollup_1m_retention_days, rollup_1h_retention_days
+                )
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s)", (MAINTENANCE_LOCK,))
     if report.partitions_dropped:

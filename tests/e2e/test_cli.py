@@ -21,8 +21,14 @@ def assetpulse(*args: str, database_url: str | None = None) -> subprocess.Comple
     env["COLUMNS"] = "250"  # no line wrapping inside the error box
     if database_url:
         env["ASSETPULSE_DATABASE_URL"] = database_url
-    return subprocess.run([sys.executable, "-c", "from service_core.cli import main; main()", *args],
-                          check=False, env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", "from service_core.cli import main; main()", *args],
+        check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_migrate_status_and_register(empty_database_url: str, tenant: str):
@@ -31,8 +37,21 @@ def test_migrate_status_and_register(empty_database_url: str, tenant: str):
     assert "0003_ingest_rejects" in first.stdout
     assert "up to date" in assetpulse("db", "migrate", database_url=empty_database_url).stdout
     assert "0002  telemetry" in assetpulse("db", "status", database_url=empty_database_url).stdout
-    out = assetpulse("devices", "register", "--tenant", tenant, "-d", "p1", "-d", "p2", "--type", "pump",
-                     "--password", "s3cret-pass", database_url=empty_database_url)
+    out = assetpulse(
+        "devices",
+        "register",
+        "--tenant",
+        tenant,
+        "-d",
+        "p1",
+        "-d",
+        "p2",
+        "--type",
+        "pump",
+        "--password",
+        "s3cret-pass",
+        database_url=empty_database_url,
+    )
     assert out.returncode == 0, out.stderr
     hashed = scalar(empty_database_url, "SELECT credentials_hash FROM fleet.devices WHERE device_key = 'p1'")
     assert isinstance(hashed, str) and hashed.startswith("scrypt$") and "s3cret" not in hashed
@@ -44,9 +63,16 @@ def test_deadletter_list_and_replay_after_registering_the_device(database_url: s
     now = datetime.now(UTC)
     limits = Limits(max_payload_bytes=65536, future_skew=timedelta(minutes=5), retention=timedelta(days=30))
     writer = TelemetryWriter(database_url)
-    writer.write(triage([InboundMessage(f"assetpulse/{tenant}/late/telemetry", telemetry_payload(now, a=1, b=2)),
-                         InboundMessage(f"assetpulse/{tenant}/p1/telemetry", b"\xffgarbage")],
-                        now=now, limits=limits))
+    writer.write(
+        triage(
+            [
+                InboundMessage(f"assetpulse/{tenant}/late/telemetry", telemetry_payload(now, a=1, b=2)),
+                InboundMessage(f"assetpulse/{tenant}/p1/telemetry", b"\xffgarbage"),
+            ],
+            now=now,
+            limits=limits,
+        )
+    )
     writer.close()
 
     held = assetpulse("deadletter", "list", "--kind", "quarantine", database_url=database_url)
@@ -54,13 +80,19 @@ def test_deadletter_list_and_replay_after_registering_the_device(database_url: s
     dead = assetpulse("deadletter", "list", "--payload", database_url=database_url)
     assert "not_json" in dead.stdout and "\\xffgarbage" in dead.stdout
 
-    assert assetpulse("devices", "register", "--tenant", tenant, "-d", "late", "--type", "pump",
-                      database_url=database_url).returncode == 0
+    assert (
+        assetpulse(
+            "devices", "register", "--tenant", tenant, "-d", "late", "--type", "pump", database_url=database_url
+        ).returncode
+        == 0
+    )
     replay = assetpulse("deadletter", "replay", "--kind", "quarantine", database_url=database_url)
     assert "replayed 1 message(s), 2 reading(s) stored" in replay.stdout, replay.stdout + replay.stderr
     assert scalar(database_url, "SELECT count(*) FROM telemetry.readings") == 2
-    assert "no open quarantine" in assetpulse("deadletter", "list", "--kind", "quarantine",
-                                              database_url=database_url).stdout
+    assert (
+        "no open quarantine"
+        in assetpulse("deadletter", "list", "--kind", "quarantine", database_url=database_url).stdout
+    )
     still = assetpulse("deadletter", "replay", database_url=database_url)
     assert "still rejected: 1 (not_json)" in still.stdout
 
@@ -70,8 +102,10 @@ def test_deadletter_list_and_replay_after_registering_the_device(database_url: s
     [
         (("db", "status"), "cannot reach PostgreSQL"),
         (("deadletter", "list", "--kind", "bogus"), "--kind must be one of"),
-        (("devices", "register", "--tenant", "bad tenant!", "-d", "x", "--type", "pump"),
-         "tenant: String should match pattern"),
+        (
+            ("devices", "register", "--tenant", "bad tenant!", "-d", "x", "--type", "pump"),
+            "tenant: String should match pattern",
+        ),
     ],
 )
 def test_bad_input_is_refused_clearly(args: tuple[str, ...], message: str):

@@ -37,8 +37,13 @@ def demo_env(data_dir: Path) -> dict[str, str]:
 def run_until_readings(data_dir: Path, broker: str, minimum_reports: int = 2) -> tuple[int, str]:
     """Start the demo, wait for `minimum_reports` progress lines, press Ctrl-C; returns (exit code, output)."""
     cli = [sys.executable, "-c", "from service_core.cli import main; main()"]
-    proc = subprocess.Popen([*cli, "demo", "--devices", "4", "--broker", broker], env=demo_env(data_dir),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [*cli, "demo", "--devices", "4", "--broker", broker],
+        env=demo_env(data_dir),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     assert proc.stdout is not None
     lines: list[str] = []
     deadline = time.monotonic() + 120
@@ -56,8 +61,11 @@ def run_until_readings(data_dir: Path, broker: str, minimum_reports: int = 2) ->
 
 
 def stored_counts(output: str) -> list[int]:
-    return [int(line.split("readings stored ")[1].split(",")[0]) for line in output.splitlines()
-            if "readings stored " in line]
+    return [
+        int(line.split("readings stored ")[1].split(",")[0])
+        for line in output.splitlines()
+        if "readings stored " in line
+    ]
 
 
 @pytest.mark.skipif(mosquitto_binary() is None, reason="the demo prefers Mosquitto; it is not installed")

@@ -27,8 +27,8 @@ def stored(url: str) -> int:
 def assert_exactly_once(url: str, sent_messages: int, metrics: int) -> None:
     with psycopg.connect(url) as conn:
         total, distinct_keys, distinct_values = conn.execute(
-            "SELECT count(*), count(DISTINCT (device_id, metric_id, ts)), count(DISTINCT value) "
-            "FROM telemetry.readings").fetchone() or (0, 0, 0)
+            "SELECT count(*), count(DISTINCT (device_id, metric_id, ts)), count(DISTINCT value) FROM telemetry.readings"
+        ).fetchone() or (0, 0, 0)
     assert total == distinct_keys == sent_messages * metrics
     assert distinct_values == sent_messages  # every message's own value made it, none twice
     assert scalar(url, "SELECT sum(n) FROM telemetry.rollup_1m") == total
@@ -50,8 +50,11 @@ def test_ingestor_killed_mid_stream_loses_and_duplicates_nothing(
         wait_until(lambda: publisher.sent >= total * 0.8, timeout=60)
         ingestor = IngestorProcess(database_url, own_mosquitto.url, tmp_path).start()  # same client id
         publisher.wait()
-        wait_until(lambda: stored(database_url) >= total * 3, timeout=120,
-                   message=f"only {stored(database_url)} of {total * 3} stored")
+        wait_until(
+            lambda: stored(database_url) >= total * 3,
+            timeout=120,
+            message=f"only {stored(database_url)} of {total * 3} stored",
+        )
     finally:
         publisher.close()
         ingestor.stop()
@@ -73,17 +76,27 @@ def test_database_outage_loses_nothing_and_memory_stays_bounded(
     proxied = f"postgresql://{info.get('user') or 'postgres'}@127.0.0.1:{proxy.port}/{info['dbname']}"
     batch, writers, inbox = 500, 2, 1000
     bound = writers * batch + inbox  # held in memory at most: the batches being written plus the inbox
-    ingestor = IngestorProcess(proxied, own_mosquitto.url, tmp_path, receive_maximum=str(batch),
-                               batch_max_messages=str(batch), writers=str(writers), max_pending_messages=str(inbox),
-                               retry_max_seconds="1").start()
+    ingestor = IngestorProcess(
+        proxied,
+        own_mosquitto.url,
+        tmp_path,
+        receive_maximum=str(batch),
+        batch_max_messages=str(batch),
+        writers=str(writers),
+        max_pending_messages=str(inbox),
+        retry_max_seconds="1",
+    ).start()
     publisher = Publisher(own_mosquitto.url, tenant, devices)
     total = 20_000
     try:
         publisher.publish_in_background(total)
         wait_until(lambda: stored(database_url) > 3_000, timeout=60, message="ingest never got going")
         proxy.cut()
-        wait_until(lambda: ingestor.metric("assetpulse_ingest_database_up") == 0.0, timeout=30,
-                   message="ingestor did not notice the outage")
+        wait_until(
+            lambda: ingestor.metric("assetpulse_ingest_database_up") == 0.0,
+            timeout=30,
+            message="ingestor did not notice the outage",
+        )
         at_cut = stored(database_url)
         rss_during = []
         for _ in range(25):  # five seconds of outage while the publisher keeps going
@@ -96,8 +109,11 @@ def test_database_outage_loses_nothing_and_memory_stays_bounded(
         assert stored(database_url) == at_cut  # nothing could be written...
         proxy.restore()
         publisher.wait()
-        wait_until(lambda: stored(database_url) >= total * 3, timeout=120,
-                   message=f"only {stored(database_url)} of {total * 3} stored after the outage")
+        wait_until(
+            lambda: stored(database_url) >= total * 3,
+            timeout=120,
+            message=f"only {stored(database_url)} of {total * 3} stored after the outage",
+        )
         assert ingestor.metric("assetpulse_ingest_database_up") == 1.0
     finally:
         publisher.close()

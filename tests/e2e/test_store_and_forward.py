@@ -57,8 +57,11 @@ def test_backlog_flushed_after_reconnect_lands_with_original_timestamps(
         assert not report.interrupted and not any(report.undelivered.values()), report.undelivered
         sent = report.total_sent  # reading groups: one per device and sample instant
         groups = "SELECT count(DISTINCT (device_id, ts)) FROM telemetry.readings"
-        wait_until(lambda: rows(database_url, groups)[0][0] == sent,
-                   timeout=60, message="not every reading the fleet sent was stored")
+        wait_until(
+            lambda: rows(database_url, groups)[0][0] == sent,
+            timeout=60,
+            message="not every reading the fleet sent was stored",
+        )
     finally:
         ingestor.stop()
         watcher.loop_stop()
@@ -70,14 +73,25 @@ def test_backlog_flushed_after_reconnect_lands_with_original_timestamps(
     batches = [p for kind, p in seen if kind == "telemetry" and "readings" in p]
     assert sum(len(b["readings"]) for b in batches) >= 400 // INTERVAL  # type: ignore[arg-type]
 
-    per_device = dict(rows(database_url, """
+    per_device = dict(
+        rows(
+            database_url,
+            """
         SELECT d.device_key, count(DISTINCT r.ts) FROM telemetry.readings r
-        JOIN fleet.devices d ON d.id = r.device_id GROUP BY 1"""))
+        JOIN fleet.devices d ON d.id = r.device_id GROUP BY 1""",
+        )
+    )
     assert per_device == {"sf-pump-001": SAMPLES, "sf-pump-002": SAMPLES, "sf-chiller-001": SAMPLES}
 
-    stamps = [r[0] for r in rows(database_url, """
+    stamps = [
+        r[0]
+        for r in rows(
+            database_url,
+            """
         SELECT DISTINCT r.ts FROM telemetry.readings r JOIN fleet.devices d ON d.id = r.device_id
-        WHERE d.device_key = 'sf-pump-001' ORDER BY 1""")]
+        WHERE d.device_key = 'sf-pump-001' ORDER BY 1""",
+        )
+    ]
     first = stamps[0]
     assert [(ts - first).total_seconds() for ts in stamps] == [float(i * INTERVAL) for i in range(SAMPLES)]
     offline = [ts for ts in stamps if timedelta(seconds=200) <= ts - first < timedelta(seconds=600)]

@@ -39,8 +39,9 @@ def make_user(url: str, role: Role, email: str | None = None, password: str = PA
 
 
 def bearer(user_id: int, *, now: datetime | None = None, lifetime: timedelta = timedelta(minutes=5)) -> dict[str, str]:
-    token = security.issue_access_token(user_id=user_id, role=Role.VIEWER, secret=SECRET,
-                                        now=now or datetime.now(UTC), lifetime=lifetime)
+    token = security.issue_access_token(
+        user_id=user_id, role=Role.VIEWER, secret=SECRET, now=now or datetime.now(UTC), lifetime=lifetime
+    )
     return {"Authorization": f"Bearer {token}"}
 
 
@@ -64,8 +65,13 @@ def test_login_flow_gives_a_token_that_identifies_the_user(api: TestClient, data
 
     me = api.get("/auth/me", headers={"Authorization": f"Bearer {token['access_token']}"})
     assert me.status_code == 200
-    assert me.json() == {"kind": "user", "id": me.json()["id"], "name": "dana@example.com", "role": "dispatcher",
-                         "email": "dana@example.com"}
+    assert me.json() == {
+        "kind": "user",
+        "id": me.json()["id"],
+        "name": "dana@example.com",
+        "role": "dispatcher",
+        "email": "dana@example.com",
+    }
 
 
 def test_wrong_password_and_unknown_email_are_the_same_401(api: TestClient, database_url: str):
@@ -75,8 +81,9 @@ def test_wrong_password_and_unknown_email_are_the_same_401(api: TestClient, data
     for answer in (wrong, unknown):
         assert answer.status_code == 401
         assert answer.headers["www-authenticate"] == "Bearer"
-        assert answer.json() == {"error": {"code": "not_authenticated", "message": "wrong email or password",
-                                           "fields": []}}
+        assert answer.json() == {
+            "error": {"code": "not_authenticated", "message": "wrong email or password", "fields": []}
+        }
 
 
 def test_inactive_user_can_neither_log_in_nor_use_a_token(api: TestClient, database_url: str):
@@ -95,8 +102,13 @@ def test_missing_forged_and_expired_tokens_are_401(api: TestClient, database_url
     assert missing.status_code == 401
     assert missing.json()["error"]["code"] == "not_authenticated"
 
-    forged = security.issue_access_token(user_id=user_id, role=Role.ADMIN, secret="another-secret-" + "y" * 32,
-                                         now=datetime.now(UTC), lifetime=timedelta(minutes=5))
+    forged = security.issue_access_token(
+        user_id=user_id,
+        role=Role.ADMIN,
+        secret="another-secret-" + "y" * 32,
+        now=datetime.now(UTC),
+        lifetime=timedelta(minutes=5),
+    )
     assert api.get("/devices", headers={"Authorization": f"Bearer {forged}"}).status_code == 401
     assert api.get("/devices", headers={"Authorization": "Bearer not.a.jwt"}).status_code == 401
 
@@ -118,8 +130,9 @@ def test_roles_are_checked(api: TestClient, database_url: str):
 
     dispatcher = headers_for(database_url, Role.DISPATCHER)
     assert api.post("/devices", json=device, headers=dispatcher).status_code == 201
-    assert api.post("/users", json={"email": "x@example.com", "password": PASSWORD},
-                    headers=dispatcher).status_code == 403
+    assert (
+        api.post("/users", json={"email": "x@example.com", "password": PASSWORD}, headers=dispatcher).status_code == 403
+    )
 
 
 def test_admin_creates_users_who_can_log_in(api: TestClient, database_url: str):
@@ -175,7 +188,7 @@ def test_api_keys_authenticate_integrations(api: TestClient, database_url: str):
     assert api.post("/devices", json=device, headers=as_key).status_code == 201
     assert api.post("/api-keys", json={"name": "other"}, headers=as_key).status_code == 403
 
-    wrong_secret = key[: -4] + ("aaaa" if not key.endswith("aaaa") else "bbbb")
+    wrong_secret = key[:-4] + ("aaaa" if not key.endswith("aaaa") else "bbbb")
     assert api.get("/auth/me", headers={"X-API-Key": wrong_secret}).status_code == 401
     assert api.get("/auth/me", headers={"X-API-Key": "garbage"}).status_code == 401
 
@@ -194,8 +207,17 @@ def test_expired_api_key_is_refused(api: TestClient, database_url: str):
 def test_openapi_and_docs_are_served(api: TestClient):
     spec = api.get("/openapi.json").json()
     assert {t["name"] for t in spec["tags"]} >= {"auth", "users", "api keys", "devices", "telemetry"}
-    assert {"/auth/token", "/auth/me", "/users", "/api-keys", "/devices", "/devices/{device_id}",
-            "/telemetry/latest", "/telemetry/window", "/telemetry/fleet"} <= set(spec["paths"])
+    assert {
+        "/auth/token",
+        "/auth/me",
+        "/users",
+        "/api-keys",
+        "/devices",
+        "/devices/{device_id}",
+        "/telemetry/latest",
+        "/telemetry/window",
+        "/telemetry/fleet",
+    } <= set(spec["paths"])
     assert {"OAuth2PasswordBearer", "APIKeyHeader"} <= set(spec["components"]["securitySchemes"])
     assert api.get("/docs").status_code == 200
     unknown = api.get("/no/such/route")

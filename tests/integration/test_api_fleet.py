@@ -77,16 +77,19 @@ def test_register_read_and_update_a_device(api: TestClient, dispatcher, viewer, 
 def test_unknown_device_is_404(api: TestClient, viewer):
     answer = api.get("/devices/424242", headers=viewer)
     assert answer.status_code == 404
-    assert answer.json() == {"error": {"code": "not_found", "message": "device 424242 is not registered",
-                                       "fields": []}}
-    window = api.get("/telemetry/window", headers=viewer, params={
-        "device_id": 424242, "start": "2025-01-01T00:00:00Z", "end": "2025-01-02T00:00:00Z"})
+    assert answer.json() == {"error": {"code": "not_found", "message": "device 424242 is not registered", "fields": []}}
+    window = api.get(
+        "/telemetry/window",
+        headers=viewer,
+        params={"device_id": 424242, "start": "2025-01-01T00:00:00Z", "end": "2025-01-02T00:00:00Z"},
+    )
     assert window.status_code == 404
 
 
 def test_device_validation_errors_name_each_field(api: TestClient, dispatcher):
-    answer = api.post("/devices", json={"tenant": "bad tenant!", "device_key": "ok", "password": "short"},
-                      headers=dispatcher)
+    answer = api.post(
+        "/devices", json={"tenant": "bad tenant!", "device_key": "ok", "password": "short"}, headers=dispatcher
+    )
     assert answer.status_code == 422
     fields = {f["field"]: f for f in answer.json()["error"]["fields"]}
     assert set(fields) == {"tenant", "device_type", "password"}
@@ -98,14 +101,21 @@ def test_device_validation_errors_name_each_field(api: TestClient, dispatcher):
 
 
 def test_values_the_database_refuses_are_422_not_500(api: TestClient, dispatcher, tenant: str):
-    too_big = api.post("/devices", json={"tenant": tenant, "device_key": "d", "device_type": "pump",
-                                         "asset_id": 2**70}, headers=dispatcher)
+    too_big = api.post(
+        "/devices",
+        json={"tenant": tenant, "device_key": "d", "device_type": "pump", "asset_id": 2**70},
+        headers=dispatcher,
+    )
     assert too_big.status_code == 422
-    nul = api.post("/devices", json={"tenant": tenant, "device_key": "d", "device_type": "pu\u0000mp"},
-                   headers=dispatcher)
+    nul = api.post(
+        "/devices", json={"tenant": tenant, "device_key": "d", "device_type": "pu\u0000mp"}, headers=dispatcher
+    )
     assert nul.status_code == 422
-    nul_meta = api.post("/devices", json={"tenant": tenant, "device_key": "d", "device_type": "pump",
-                                          "metadata": {"note": "a\u0000b"}}, headers=dispatcher)
+    nul_meta = api.post(
+        "/devices",
+        json={"tenant": tenant, "device_key": "d", "device_type": "pump", "metadata": {"note": "a\u0000b"}},
+        headers=dispatcher,
+    )
     assert nul_meta.status_code == 422
     assert api.get("/devices", params={"tenant": tenant}, headers=dispatcher).json()["total"] == 0  # rolled back
 
@@ -143,49 +153,77 @@ def test_latest_values_by_asset_and_by_devices(api: TestClient, viewer, fleet):
 
 def test_window_raw_and_rolled_up(api: TestClient, viewer, fleet):
     p1, start = fleet["pumps"][0], fleet["start"]
-    params = {"device_id": p1.id, "start": start.isoformat(), "end": (start + timedelta(hours=1)).isoformat(),
-              "metric": "flow"}
+    params = {
+        "device_id": p1.id,
+        "start": start.isoformat(),
+        "end": (start + timedelta(hours=1)).isoformat(),
+        "metric": "flow",
+    }
     raw = api.get("/telemetry/window", params=params, headers=viewer)
     assert raw.status_code == 200, raw.text
     assert [p["mean"] for p in raw.json()] == [float(i) for i in range(60)]
 
-    hourly = api.get("/telemetry/window", headers=viewer, params={
-        **params, "end": (start + timedelta(hours=2)).isoformat(), "resolution": "1h"}).json()
+    hourly = api.get(
+        "/telemetry/window",
+        headers=viewer,
+        params={**params, "end": (start + timedelta(hours=2)).isoformat(), "resolution": "1h"},
+    ).json()
     assert [(p["n"], p["mean"], p["min"], p["max"]) for p in hourly] == [(60, 29.5, 0, 59), (60, 89.5, 60, 119)]
 
-    both_metrics = api.get("/telemetry/window", headers=viewer, params={
-        **params, "metric": ["flow", "temp"], "resolution": "1m"}).json()
+    both_metrics = api.get(
+        "/telemetry/window", headers=viewer, params={**params, "metric": ["flow", "temp"], "resolution": "1m"}
+    ).json()
     assert len(both_metrics) == 120
 
 
 def test_fleet_rollup(api: TestClient, viewer, fleet, tenant: str):
     start = fleet["start"]
-    hour = {"tenant": tenant, "metric": "temp", "start": start.isoformat(),
-            "end": (start + timedelta(hours=1)).isoformat()}
+    hour = {
+        "tenant": tenant,
+        "metric": "temp",
+        "start": start.isoformat(),
+        "end": (start + timedelta(hours=1)).isoformat(),
+    }
     answer = api.get("/telemetry/fleet", headers=viewer, params=hour)
     assert answer.status_code == 200, answer.text
     assert [(p["device_type"], p["devices"], p["n"], p["mean"]) for p in answer.json()] == [
-        ("chiller", 1, 60, 5.0), ("pump", 2, 120, 15.0)]
+        ("chiller", 1, 60, 5.0),
+        ("pump", 2, 120, 15.0),
+    ]
     raw = api.get("/telemetry/fleet", headers=viewer, params={**hour, "resolution": "raw"})
     assert raw.status_code == 422 and "roll-ups" in raw.json()["error"]["message"]
 
 
 def test_naive_and_inverted_times_are_refused(api: TestClient, viewer, fleet):
     p1 = fleet["pumps"][0]
-    naive = api.get("/telemetry/window", headers=viewer, params={
-        "device_id": p1.id, "start": "2025-01-01T00:00:00", "end": "2025-01-02T00:00:00+00:00"})
+    naive = api.get(
+        "/telemetry/window",
+        headers=viewer,
+        params={"device_id": p1.id, "start": "2025-01-01T00:00:00", "end": "2025-01-02T00:00:00+00:00"},
+    )
     assert naive.status_code == 422
     fields = naive.json()["error"]["fields"]
     assert [(f["field"], f["location"], f["type"]) for f in fields] == [("start", "query", "timezone_aware")]
     assert "timezone" in fields[0]["reason"]
 
-    inverted = api.get("/telemetry/window", headers=viewer, params={
-        "device_id": p1.id, "start": "2025-01-02T00:00:00Z", "end": "2025-01-01T00:00:00Z"})
+    inverted = api.get(
+        "/telemetry/window",
+        headers=viewer,
+        params={"device_id": p1.id, "start": "2025-01-02T00:00:00Z", "end": "2025-01-01T00:00:00Z"},
+    )
     assert inverted.status_code == 422
     assert inverted.json()["error"] == {"code": "invalid_input", "message": "end must be after start", "fields": []}
 
-    garbage = api.get("/telemetry/fleet", headers=viewer, params={
-        "tenant": "t", "metric": "temp; drop table", "start": "yesterday", "end": "2025-01-01T00:00:00Z",
-        "resolution": "5m"})
+    garbage = api.get(
+        "/telemetry/fleet",
+        headers=viewer,
+        params={
+            "tenant": "t",
+            "metric": "temp; drop table",
+            "start": "yesterday",
+            "end": "2025-01-01T00:00:00Z",
+            "resolution": "5m",
+        },
+    )
     assert garbage.status_code == 422
     assert {f["field"] for f in garbage.json()["error"]["fields"]} == {"metric", "start", "resolution"}

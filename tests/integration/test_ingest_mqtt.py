@@ -56,23 +56,38 @@ def test_every_malformed_input_over_mqtt_is_kept_with_its_reason(
     now = datetime.now(UTC)
     good = f"assetpulse/{tenant}/p1/telemetry"
     with running_ingestor(database_url, mqtt_url, f"ing-{tenant}", tenant, protocol):
-        publish_all(mqtt_url, [
-            (good, b"{not json"),
-            (good, b'{"ts": "2026-01-01T00:00:00Z", "metrics": {"a": [1]}}'),
-            (good, b'{"ts": "2026-01-01T00:00:00Z", "metrics": {"a": NaN}}'),
-            (good, b'{"ts": 1, "metrics": {"a": 1}}' + b" " * 300_000),
-            (f"assetpulse/{tenant}/p1/telemetry/extra", telemetry_payload(now, a=1)),
-            (f"assetpulse/{tenant}/ghost/telemetry", telemetry_payload(now, a=1)),
-            (good, telemetry_payload(now + timedelta(days=1), a=1)),
-            (good, telemetry_payload(now, a=1, b=2)),
-        ])
-        wait_until(lambda: scalar(database_url, "SELECT count(*) FROM ingest.dead_letters") == 5
-                   and scalar(database_url, "SELECT count(*) FROM ingest.quarantine") == 2, timeout=20)
+        publish_all(
+            mqtt_url,
+            [
+                (good, b"{not json"),
+                (good, b'{"ts": "2026-01-01T00:00:00Z", "metrics": {"a": [1]}}'),
+                (good, b'{"ts": "2026-01-01T00:00:00Z", "metrics": {"a": NaN}}'),
+                (good, b'{"ts": 1, "metrics": {"a": 1}}' + b" " * 300_000),
+                (f"assetpulse/{tenant}/p1/telemetry/extra", telemetry_payload(now, a=1)),
+                (f"assetpulse/{tenant}/ghost/telemetry", telemetry_payload(now, a=1)),
+                (good, telemetry_payload(now + timedelta(days=1), a=1)),
+                (good, telemetry_payload(now, a=1, b=2)),
+            ],
+        )
+        wait_until(
+            lambda: (
+                scalar(database_url, "SELECT count(*) FROM ingest.dead_letters") == 5
+                and scalar(database_url, "SELECT count(*) FROM ingest.quarantine") == 2
+            ),
+            timeout=20,
+        )
     assert scalar(database_url, "SELECT count(*) FROM telemetry.readings") == 2
     assert {r[0] for r in rows(database_url, "SELECT reason FROM ingest.dead_letters")} == {
-        "not_json", "invalid_payload", "non_finite", "oversize", "bad_topic"}
+        "not_json",
+        "invalid_payload",
+        "non_finite",
+        "oversize",
+        "bad_topic",
+    }
     assert {r[0] for r in rows(database_url, "SELECT reason FROM ingest.quarantine")} == {
-        "unknown_device", "future_timestamp"}
+        "unknown_device",
+        "future_timestamp",
+    }
 
 
 def test_birth_and_last_will_drive_device_status(database_url: str, mqtt_url: str, tenant: str):
@@ -92,8 +107,11 @@ def test_birth_and_last_will_drive_device_status(database_url: str, mqtt_url: st
         sock = device.socket()
         assert sock is not None
         sock.close()  # the device vanishes without a goodbye: the broker publishes its last will
-        wait_until(lambda: scalar(database_url, "SELECT status FROM fleet.devices") == "offline", timeout=30,
-                   message="last will did not mark the device offline")
+        wait_until(
+            lambda: scalar(database_url, "SELECT status FROM fleet.devices") == "offline",
+            timeout=30,
+            message="last will did not mark the device offline",
+        )
 
 
 @pytest.mark.parametrize("protocol", ["3.1.1", "5"])
@@ -103,10 +121,17 @@ def test_two_ingestors_share_the_stream_and_store_each_reading_once(
     devices = [f"d{i}" for i in range(8)]
     register_devices(database_url, tenant, devices)
     start = datetime.now(UTC) - timedelta(minutes=5)
-    messages = [(f"assetpulse/{tenant}/{devices[i % 8]}/telemetry",
-                 telemetry_payload(start + timedelta(milliseconds=i), a=i, b=-i)) for i in range(4000)]
-    with running_ingestor(database_url, mqtt_url, f"a-{tenant}", tenant, protocol) as first, \
-         running_ingestor(database_url, mqtt_url, f"b-{tenant}", tenant, protocol) as second:
+    messages = [
+        (
+            f"assetpulse/{tenant}/{devices[i % 8]}/telemetry",
+            telemetry_payload(start + timedelta(milliseconds=i), a=i, b=-i),
+        )
+        for i in range(4000)
+    ]
+    with (
+        running_ingestor(database_url, mqtt_url, f"a-{tenant}", tenant, protocol) as first,
+        running_ingestor(database_url, mqtt_url, f"b-{tenant}", tenant, protocol) as second,
+    ):
         publish_all(mqtt_url, messages)
         wait_until(lambda: scalar(database_url, "SELECT count(*) FROM telemetry.readings") == 8000, timeout=60)
         shares = [first.metrics.messages_received._value.get(), second.metrics.messages_received._value.get()]

@@ -11,8 +11,14 @@ pytestmark = pytest.mark.integration
 
 
 def partitions(url: str) -> list[str]:
-    return [r[0] for r in rows(url, """SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-                                       WHERE i.inhparent = 'telemetry.readings'::regclass ORDER BY 1""")]
+    return [
+        r[0]
+        for r in rows(
+            url,
+            """SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+                                       WHERE i.inhparent = 'telemetry.readings'::regclass ORDER BY 1""",
+        )
+    ]
 
 
 def test_retention_drops_whole_old_partitions_and_creates_coming_ones(database_url: str, tenant: str):
@@ -20,9 +26,16 @@ def test_retention_drops_whole_old_partitions_and_creates_coming_ones(database_u
     now = datetime.now(UTC)
     limits = Limits(max_payload_bytes=65536, future_skew=timedelta(minutes=5), retention=timedelta(days=60))
     writer = TelemetryWriter(database_url)
-    writer.write(triage([InboundMessage(f"assetpulse/{tenant}/p1/telemetry",
-                                        telemetry_payload(now - timedelta(days=d), a=d)) for d in (0, 10, 40)],
-                        now=now, limits=limits))
+    writer.write(
+        triage(
+            [
+                InboundMessage(f"assetpulse/{tenant}/p1/telemetry", telemetry_payload(now - timedelta(days=d), a=d))
+                for d in (0, 10, 40)
+            ],
+            now=now,
+            limits=limits,
+        )
+    )
     writer.close()
     before = partitions(database_url)
     report = run_maintenance(database_url, days_ahead=2, raw_retention_days=30)

@@ -15,15 +15,20 @@ def test_fresh_database_gets_every_migration_once(empty_database_url: str):
     applied = migrate(empty_database_url, timescale="off")
     assert applied == ["0001_device_registry", "0002_telemetry", "0003_ingest_rejects", "0004_auth"]
     assert migrate(empty_database_url, timescale="off") == []
-    assert [(v, b) for v, _, b, _ in status(empty_database_url)] == [(1, "native"), (2, "native"), (3, "native"),
-                                                                      (4, "native")]
+    assert [(v, b) for v, _, b, _ in status(empty_database_url)] == [
+        (1, "native"),
+        (2, "native"),
+        (3, "native"),
+        (4, "native"),
+    ]
     assert scalar(empty_database_url, "SELECT to_regclass('telemetry.readings')::text") == "telemetry.readings"
 
 
 def test_concurrent_migrators_apply_each_migration_once(empty_database_url: str):
     results: list[list[str]] = []
-    threads = [threading.Thread(target=lambda: results.append(migrate(empty_database_url, timescale="off")))
-               for _ in range(3)]
+    threads = [
+        threading.Thread(target=lambda: results.append(migrate(empty_database_url, timescale="off"))) for _ in range(3)
+    ]
     for t in threads:
         t.start()
     for t in threads:

@@ -45,10 +45,10 @@ def test_window_raw_and_rolled_up_agree(database_url: str, fleet):
     p1, start = fleet["pumps"][0], fleet["start"]
     with psycopg.connect(database_url) as conn:
         raw = telemetry.window(conn, device_id=p1.id, start=start, end=start + timedelta(hours=1), metrics=["flow"])
-        hourly = telemetry.window(conn, device_id=p1.id, start=start, end=start + timedelta(hours=2),
-                                  metrics=["flow"], resolution="1h")
-        minutes = telemetry.window(conn, device_id=p1.id, start=start, end=start + timedelta(hours=2),
-                                   resolution="1m")
+        hourly = telemetry.window(
+            conn, device_id=p1.id, start=start, end=start + timedelta(hours=2), metrics=["flow"], resolution="1h"
+        )
+        minutes = telemetry.window(conn, device_id=p1.id, start=start, end=start + timedelta(hours=2), resolution="1m")
     assert [p.mean for p in raw] == [float(i) for i in range(60)]
     assert [(p.n, p.mean, p.min, p.max) for p in hourly] == [(60, 29.5, 0, 59), (60, 89.5, 60, 119)]
     assert len(minutes) == 240
@@ -57,10 +57,11 @@ def test_window_raw_and_rolled_up_agree(database_url: str, fleet):
 def test_fleet_rollup_by_device_type(database_url: str, tenant: str, fleet):
     start = fleet["start"]
     with psycopg.connect(database_url) as conn:
-        points = telemetry.fleet_rollup(conn, tenant=tenant, metric="temp", start=start,
-                                        end=start + timedelta(hours=1))
+        points = telemetry.fleet_rollup(conn, tenant=tenant, metric="temp", start=start, end=start + timedelta(hours=1))
     assert [(p.device_type, p.devices, p.n, p.mean, p.min, p.max) for p in points] == [
-        ("chiller", 1, 60, 5.0, 5.0, 5.0), ("pump", 2, 120, 15.0, 10.0, 20.0)]
+        ("chiller", 1, 60, 5.0, 5.0, 5.0),
+        ("pump", 2, 120, 15.0, 10.0, 20.0),
+    ]
     pump = points[1]
     assert pump.stddev == pytest.approx(5.0208, rel=1e-3)
 

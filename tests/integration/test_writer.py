@@ -31,9 +31,12 @@ def test_redelivered_messages_are_stored_once_and_counted_once_in_rollups(databa
     assert (first.stored, first.duplicates) == (60, 0)
     assert (again.stored, again.duplicates) == (0, 40)
     assert scalar(database_url, "SELECT count(*) FROM telemetry.readings") == 60
-    n, total, lo, hi = rows(database_url, """
+    n, total, lo, hi = rows(
+        database_url,
+        """
         SELECT sum(n), sum(sum_value), min(min_value), max(max_value) FROM telemetry.rollup_1m r
-        JOIN telemetry.metrics m ON m.id = r.metric_id WHERE m.name = 'a'""")[0]
+        JOIN telemetry.metrics m ON m.id = r.metric_id WHERE m.name = 'a'""",
+    )[0]
     assert (n, total, lo, hi) == (30, sum(range(30)), 0, 29)
     assert scalar(database_url, "SELECT sum(n) FROM telemetry.rollup_1h") == 60
 
@@ -79,8 +82,11 @@ def test_every_kind_of_bad_input_is_kept_with_its_reason(database_url: str, tena
     assert set(dead) == {"not_json", "invalid_payload", "non_finite", "oversize", "bad_topic"}
     assert bytes(dead["not_json"]) == b"\x00\x01 not json"  # the raw bytes, untouched
     quarantined = rows(database_url, "SELECT reason, device_key, reading_count FROM ingest.quarantine ORDER BY 1, 2")
-    assert quarantined == [("future_timestamp", "p1", 1), ("unknown_device", "stranger", 1),
-                           ("unknown_device", "stranger2", 0)]
+    assert quarantined == [
+        ("future_timestamp", "p1", 1),
+        ("unknown_device", "stranger", 1),
+        ("unknown_device", "stranger2", 0),
+    ]
 
 
 def test_the_same_bad_message_twice_is_one_row_seen_twice(database_url: str, tenant: str):

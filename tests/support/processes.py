@@ -24,8 +24,9 @@ from ingest.mqtt_url import parse_mqtt_url
 class IngestorProcess:
     """`python -m ingest` with its settings in the environment, stdout/stderr in a log file."""
 
-    def __init__(self, database_url: str, mqtt_url: str, log_dir: Path, client_id: str = "ingest-test-1",
-                 **settings: str) -> None:
+    def __init__(
+        self, database_url: str, mqtt_url: str, log_dir: Path, client_id: str = "ingest-test-1", **settings: str
+    ) -> None:
         self.metrics_port = free_port()
         self.log_path = log_dir / f"{client_id}.log"
         self.env = {
@@ -85,8 +86,9 @@ class IngestorProcess:
         return 0
 
 
-def wait_until(predicate: Callable[[], bool], *, timeout: float, message: str = "condition not met",
-               interval: float = 0.1) -> None:
+def wait_until(
+    predicate: Callable[[], bool], *, timeout: float, message: str = "condition not met", interval: float = 0.1
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
@@ -142,8 +144,11 @@ class Publisher:
     def wait(self, timeout: float = 120) -> None:
         if self._thread is not None:
             self._thread.join(timeout)
-        wait_until(lambda: len(self.client._out_messages) == 0, timeout=timeout,
-                   message="publisher still has unacknowledged messages")
+        wait_until(
+            lambda: len(self.client._out_messages) == 0,
+            timeout=timeout,
+            message="publisher still has unacknowledged messages",
+        )
 
     def close(self) -> None:
         self._stop.set()

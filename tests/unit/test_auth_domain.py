@@ -26,8 +26,14 @@ def test_ensure_role_lets_allowed_roles_through_and_refuses_the_rest():
 
 def test_access_claims_round_trip_to_the_subject():
     claims = domain.access_claims(user_id=42, role=Role.FINANCE, issued_at=NOW, lifetime=timedelta(minutes=30))
-    assert claims == {"iss": "assetpulse", "typ": "access", "sub": "42", "role": "finance",
-                      "iat": int(NOW.timestamp()), "exp": int(NOW.timestamp()) + 1800}
+    assert claims == {
+        "iss": "assetpulse",
+        "typ": "access",
+        "sub": "42",
+        "role": "finance",
+        "iat": int(NOW.timestamp()),
+        "exp": int(NOW.timestamp()) + 1800,
+    }
     assert domain.subject_of(claims, now=NOW + timedelta(minutes=29)) == 42
 
 
@@ -39,10 +45,19 @@ def test_a_token_expires_at_its_exp_exactly():
             domain.subject_of(claims, now=NOW + later)
 
 
-@pytest.mark.parametrize("change", [
-    {"iss": "someone-else"}, {"typ": "refresh"}, {"exp": None}, {"exp": "soon"}, {"exp": True},
-    {"sub": None}, {"sub": "admin"}, {"sub": 7},
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"iss": "someone-else"},
+        {"typ": "refresh"},
+        {"exp": None},
+        {"exp": "soon"},
+        {"exp": True},
+        {"sub": None},
+        {"sub": "admin"},
+        {"sub": 7},
+    ],
+)
 def test_malformed_claims_are_refused(change):
     claims = domain.access_claims(user_id=7, role=Role.VIEWER, issued_at=NOW, lifetime=timedelta(minutes=5))
     with pytest.raises(NotAuthenticated):

@@ -15,7 +15,7 @@ def test_rows_are_laid_out_as_binary_copy_expects():
     cols.add_group(7, 123, [1, 2], [1.5, -2.0])
     data = cols.to_copy()
     assert data.startswith(HEADER) and data.endswith(TRAILER) and len(cols) == 2
-    body = data[len(HEADER):-len(TRAILER)]
+    body = data[len(HEADER) : -len(TRAILER)]
     row = struct.Struct(">h i i i i i q i d")
     assert len(body) == 2 * row.size
     assert row.unpack_from(body, 0) == (4, 4, 7, 4, 1, 8, 123, 8, 1.5)

@@ -12,8 +12,12 @@ def test_variants_follow_the_backend_and_order_is_by_version():
 
 @pytest.mark.parametrize(
     "files",
-    [{"1_a.sql": ""}, {"0001_A.sql": ""}, {"0001_a.sql": "", "0001_b.sql": ""},
-     {"0001_a.sql": "", "0001_a.native.sql": ""}],
+    [
+        {"1_a.sql": ""},
+        {"0001_A.sql": ""},
+        {"0001_a.sql": "", "0001_b.sql": ""},
+        {"0001_a.sql": "", "0001_a.native.sql": ""},
+    ],
 )
 def test_badly_named_or_clashing_files_are_refused(files: dict[str, str]):
     with pytest.raises(MigrationError):

@@ -21,8 +21,9 @@ def rejected(payload: bytes, max_bytes: int = LIMIT) -> Rejected:
 
 
 def test_single_group_with_iso_timestamp():
-    [group] = decode_telemetry(b'{"ts": "2026-11-22T08:00:00.250Z", "metrics": {"temp": 61.5, "rpm": 1450}}',
-                               max_bytes=LIMIT)
+    [group] = decode_telemetry(
+        b'{"ts": "2026-11-22T08:00:00.250Z", "metrics": {"temp": 61.5, "rpm": 1450}}', max_bytes=LIMIT
+    )
     assert group.ts == datetime(2026, 11, 22, 8, 0, 0, 250000, tzinfo=UTC)
     assert group.metrics == {"temp": 61.5, "rpm": 1450.0}
 
@@ -43,8 +44,10 @@ def test_batch_of_groups_keeps_each_timestamp():
 
 
 def test_encode_round_trips():
-    groups = [reading(datetime(2026, 1, 1, tzinfo=UTC), {"a": 1.5}, seq=3),
-              reading(datetime(2026, 1, 1, 0, 0, 1, tzinfo=UTC), {"b": -2.0})]
+    groups = [
+        reading(datetime(2026, 1, 1, tzinfo=UTC), {"a": 1.5}, seq=3),
+        reading(datetime(2026, 1, 1, 0, 0, 1, tzinfo=UTC), {"b": -2.0}),
+    ]
     assert decode_telemetry(encode_readings(groups), max_bytes=LIMIT) == groups
 
 

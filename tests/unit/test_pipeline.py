@@ -9,20 +9,24 @@ TOPIC = "assetpulse/acme/p1/telemetry"
 
 
 def test_late_and_out_of_order_readings_are_accepted():
-    msgs = [InboundMessage(TOPIC, telemetry_payload(NOW - timedelta(days=3), a=1)),
-            InboundMessage(TOPIC, telemetry_payload(NOW - timedelta(seconds=1), a=2)),
-            InboundMessage(TOPIC, telemetry_payload(NOW - timedelta(hours=5), a=3))]
+    msgs = [
+        InboundMessage(TOPIC, telemetry_payload(NOW - timedelta(days=3), a=1)),
+        InboundMessage(TOPIC, telemetry_payload(NOW - timedelta(seconds=1), a=2)),
+        InboundMessage(TOPIC, telemetry_payload(NOW - timedelta(hours=5), a=3)),
+    ]
     out = triage(msgs, now=NOW, limits=LIMITS)
     assert out.reading_count == 3 and not out.quarantined and not out.dead
 
 
 def test_future_and_too_old_readings_in_a_batch_are_split_off_to_quarantine():
-    payload = batch_payload([
-        (NOW - timedelta(days=40), {"a": 1}),
-        (NOW, {"a": 2, "b": 3}),
-        (NOW + timedelta(minutes=4), {"a": 4}),
-        (NOW + timedelta(hours=2), {"a": 5}),
-    ])
+    payload = batch_payload(
+        [
+            (NOW - timedelta(days=40), {"a": 1}),
+            (NOW, {"a": 2, "b": 3}),
+            (NOW + timedelta(minutes=4), {"a": 4}),
+            (NOW + timedelta(hours=2), {"a": 5}),
+        ]
+    )
     out = triage([InboundMessage(TOPIC, payload)], now=NOW, limits=LIMITS)
     assert out.reading_count == 3
     by_reason = {q.reason: q for q in out.quarantined}
