@@ -29,3 +29,11 @@ class MigrationError(AssetPulseError):
 
 class ServiceUnavailable(AssetPulseError):
     """A dependency (database, broker) cannot be reached."""
+
+
+class NotAuthenticated(AssetPulseError):
+    """No credentials, or credentials that do not identify an active user or key (HTTP 401)."""
+
+
+class PermissionDenied(AssetPulseError):
+    """The caller is known but their role may not do this (HTTP 403)."""

@@ -15,7 +15,7 @@ from service_core.api.settings import ApiSettings
 from service_core.auth import security
 from service_core.auth import service as auth_service
 from service_core.auth.domain import Principal, Role, ensure_role
-from service_core.auth.errors import NotAuthenticated
+from service_core.exceptions import NotAuthenticated
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
 api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False, description="An integration's API key")

@@ -18,8 +18,15 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from service_core.auth.errors import NotAuthenticated, PermissionDenied
-from service_core.exceptions import AssetPulseError, Conflict, InvalidInput, NotFound, ServiceUnavailable
+from service_core.exceptions import (
+    AssetPulseError,
+    Conflict,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+    ServiceUnavailable,
+)
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Literal
 
-from service_core.auth.errors import NotAuthenticated, PermissionDenied
+from service_core.exceptions import NotAuthenticated, PermissionDenied
 
 TOKEN_ISSUER = "assetpulse"  # noqa: S105 - a name, not a secret
 TOKEN_TYPE = "access"  # noqa: S105

@@ -13,7 +13,7 @@ from pwdlib import PasswordHash
 from pwdlib.exceptions import PwdlibError
 
 from service_core.auth import domain
-from service_core.auth.errors import NotAuthenticated
+from service_core.exceptions import NotAuthenticated
 
 JWT_ALGORITHM = "HS256"
 

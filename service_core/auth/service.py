@@ -9,10 +9,9 @@ import psycopg
 from psycopg.rows import class_row
 
 from service_core.auth import domain, security
-from service_core.auth.errors import NotAuthenticated
 from service_core.auth.models import ApiKeyRow, UserRow
 from service_core.auth.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic, UserCreate, UserPublic
-from service_core.exceptions import Conflict, NotFound
+from service_core.exceptions import Conflict, NotAuthenticated, NotFound
 
 log = logging.getLogger(__name__)
 

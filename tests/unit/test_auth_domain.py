@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from service_core.api.settings import ApiSettings
 from service_core.auth import domain
 from service_core.auth.domain import Role
-from service_core.auth.errors import NotAuthenticated, PermissionDenied
+from service_core.exceptions import NotAuthenticated, PermissionDenied
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 
