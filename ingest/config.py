@@ -39,7 +39,6 @@ class IngestSettings(BaseSettings):
     )
     max_payload_bytes: int = Field(default=256 * 1024, ge=256)
     future_skew_seconds: float = Field(default=300.0, ge=0)
-    raw_retention_days: int = Field(default=30, ge=1)
     metrics_port: int = Field(default=9464, ge=0, le=65535, description="Prometheus /metrics port; 0: off.")
     metrics_host: str = "127.0.0.1"
     maintenance_interval_seconds: float = Field(default=3600.0, ge=1)

@@ -14,6 +14,7 @@ from ingest.config import IngestSettings
 from ingest.pipeline import InboundMessage, triage
 from ingest.service import limits_from
 from ingest.writer import TelemetryWriter
+from service_core.telemetry.maintenance import RetentionPolicy
 
 log = logging.getLogger(__name__)
 
@@ -63,13 +64,19 @@ def list_rejects(
 
 
 def replay(
-    url: str, settings: IngestSettings, *, kind: Kind, ids: list[int] | None = None, limit: int = 1000
+    url: str,
+    settings: IngestSettings,
+    policy: RetentionPolicy,
+    *,
+    kind: Kind,
+    ids: list[int] | None = None,
+    limit: int = 1000,
 ) -> ReplayReport:
     """Run rejected messages through the ingest path again (after a device is registered, a clock fixed, a
     payload bug patched...).  Rows that now store cleanly are marked replayed; the rest stay, seen once more."""
     report = ReplayReport()
     writer = TelemetryWriter(url, application="assetpulse-replay")
-    limits = limits_from(settings)
+    limits = limits_from(settings, policy)
     try:
         with psycopg.connect(url) as conn:
             rows = list_rejects(conn, kind=kind, limit=limit, ids=ids)

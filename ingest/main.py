@@ -14,6 +14,7 @@ from service_core.config import CoreSettings
 from service_core.db.migrate import migrate
 from service_core.db.resolve import database_url
 from service_core.logging import configure_logging
+from service_core.telemetry.maintenance import RetentionPolicy
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ def build_ingest_service(settings: IngestSettings, core: CoreSettings, *, run_mi
     if settings.metrics_port:
         metrics.serve(settings.metrics_host, settings.metrics_port)
         log.info("metrics on http://%s:%d/metrics", settings.metrics_host, settings.metrics_port)
-    return IngestService(settings, url, metrics)
+    return IngestService(settings, url, metrics, RetentionPolicy.from_settings(core))
 
 
 def main(settings: IngestSettings | None = None, core: CoreSettings | None = None) -> None:

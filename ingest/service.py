@@ -20,26 +20,28 @@ from ingest.metrics import IngestMetrics
 from ingest.mqtt_client import MqttSource
 from ingest.pipeline import DeadLetter, InboundMessage, Limits, Triage, triage
 from ingest.writer import TelemetryWriter, WriteResult
-from service_core.telemetry.maintenance import run_maintenance
+from service_core.telemetry.maintenance import RetentionPolicy, run_maintenance
 
 log = logging.getLogger(__name__)
 
 
-def limits_from(settings: IngestSettings) -> Limits:
+def limits_from(settings: IngestSettings, policy: RetentionPolicy) -> Limits:
     return Limits(
         max_payload_bytes=settings.max_payload_bytes,
         future_skew=timedelta(seconds=settings.future_skew_seconds),
-        retention=timedelta(days=settings.raw_retention_days),
+        retention=timedelta(days=policy.raw_days),
     )
 
 
 class BatchCommitter:
     """Commits batches of messages, retrying through database outages and isolating poison messages."""
 
-    def __init__(self, writer: TelemetryWriter, settings: IngestSettings, metrics: IngestMetrics) -> None:
+    def __init__(
+        self, writer: TelemetryWriter, settings: IngestSettings, limits: Limits, metrics: IngestMetrics
+    ) -> None:
         self.writer = writer
         self.settings = settings
-        self.limits = limits_from(settings)
+        self.limits = limits
         self.metrics = metrics
 
     def commit(self, messages: list[InboundMessage], stop: threading.Event) -> bool:
@@ -132,14 +134,24 @@ class IngestService:
     """Receives with one MQTT session and commits with `writers` threads, each with its own connection: while one
     waits on PostgreSQL, another validates the next batch.  Every batch is acknowledged after its own commit."""
 
-    def __init__(self, settings: IngestSettings, database_url: str, metrics: IngestMetrics | None = None) -> None:
+    def __init__(
+        self,
+        settings: IngestSettings,
+        database_url: str,
+        metrics: IngestMetrics | None = None,
+        policy: RetentionPolicy | None = None,
+    ) -> None:
         self.settings = settings
         self.database_url = database_url
         self.metrics = metrics or IngestMetrics()
+        self.policy = policy or RetentionPolicy()
         self.source = MqttSource(settings, self.metrics)
         application = f"assetpulse-{settings.client_id}"
+        limits = limits_from(settings, self.policy)
         self.committers = [
-            BatchCommitter(TelemetryWriter(database_url, application=f"{application}-w{n}"), settings, self.metrics)
+            BatchCommitter(
+                TelemetryWriter(database_url, application=f"{application}-w{n}"), settings, limits, self.metrics
+            )
             for n in range(settings.writers)
         ]
         self._in_commit = [0] * settings.writers
@@ -183,7 +195,7 @@ class IngestService:
     def _maintain(self, stop: threading.Event) -> None:
         while not stop.is_set():
             try:
-                run_maintenance(self.database_url, raw_retention_days=self.settings.raw_retention_days)
+                run_maintenance(self.database_url, policy=self.policy)
             except psycopg.Error as exc:
                 log.warning("telemetry maintenance failed, will retry: %s", exc)
                 stop.wait(30)

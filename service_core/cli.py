@@ -117,16 +117,9 @@ def db_status() -> None:
 @db_app.command("maintain")
 def db_maintain() -> None:
     """Create upcoming telemetry partitions and apply retention now."""
-    from service_core.telemetry.maintenance import run_maintenance
+    from service_core.telemetry.maintenance import RetentionPolicy, run_maintenance
 
-    core = _core()
-    report = run_maintenance(
-        _url(),
-        days_ahead=core.partitions_ahead_days,
-        raw_retention_days=core.raw_retention_days,
-        rollup_1m_retention_days=core.rollup_1m_retention_days,
-        rollup_1h_retention_days=core.rollup_1h_retention_days,
-    )
+    report = run_maintenance(_url(), policy=RetentionPolicy.from_settings(_core()))
     if not report.ran:
         typer.echo("another process is running maintenance; nothing done")
         return
@@ -237,9 +230,11 @@ def deadletter_replay(
     """Run open dead letters or quarantined readings through the ingest path again."""
     from ingest.config import IngestSettings
     from ingest.deadletter import replay
+    from service_core.telemetry.maintenance import RetentionPolicy
 
     chosen = _kind(kind)
-    report = replay(_url(), IngestSettings(), kind=chosen, ids=ids, limit=limit)
+    policy = RetentionPolicy.from_settings(_core())
+    report = replay(_url(), IngestSettings(), policy, kind=chosen, ids=ids, limit=limit)
     typer.echo(f"replayed {report.replayed} message(s), {report.readings_stored} reading(s) stored")
     for reason, n in sorted(report.still_rejected.items()):
         typer.echo(f"still rejected: {n} ({reason})")

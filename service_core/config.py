@@ -33,7 +33,6 @@ class CoreSettings(BaseSettings):
     raw_retention_days: int = Field(default=30, ge=1)
     rollup_1m_retention_days: int = Field(default=180, ge=1)
     rollup_1h_retention_days: int = Field(default=1825, ge=1)
-    compress_after_days: int = Field(default=7, ge=1)
     partitions_ahead_days: int = Field(default=3, ge=1, le=60)
 
     @field_validator("database_url")

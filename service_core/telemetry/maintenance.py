@@ -8,11 +8,32 @@ from datetime import UTC, date, datetime, timedelta
 
 import psycopg
 
+from service_core.config import CoreSettings
 from service_core.db.migrate import backend_of
 
 log = logging.getLogger(__name__)
 
 MAINTENANCE_LOCK = 0x41535451
+
+
+@dataclass(frozen=True, slots=True)
+class RetentionPolicy:
+    """How far ahead partitions are made and how long each kind of telemetry is kept; the ingestor's triage
+    (readings older than `raw_days` are quarantined) and the maintenance job share it."""
+
+    days_ahead: int = 3
+    raw_days: int = 30
+    rollup_1m_days: int = 180
+    rollup_1h_days: int = 1825
+
+    @classmethod
+    def from_settings(cls, core: CoreSettings) -> RetentionPolicy:
+        return cls(
+            days_ahead=core.partitions_ahead_days,
+            raw_days=core.raw_retention_days,
+            rollup_1m_days=core.rollup_1m_retention_days,
+            rollup_1h_days=core.rollup_1h_retention_days,
+        )
 
 
 @dataclass(slots=True)
@@ -24,17 +45,10 @@ class MaintenanceReport:
     rollup_rows_deleted: int = 0
 
 
-def run_maintenance(
-    url: str,
-    *,
-    days_ahead: int = 3,
-    raw_retention_days: int = 30,
-    rollup_1m_retention_days: int = 180,
-    rollup_1h_retention_days: int = 1825,
-    today: date | None = None,
-) -> MaintenanceReport:
+def run_maintenance(url: str, *, policy: RetentionPolicy | None = None, today: date | None = None) -> MaintenanceReport:
     """Create the coming days' partitions and drop what retention no longer keeps.  Several processes may call
     this; one does the work at a time (the others return `ran=False`)."""
+    policy = policy or RetentionPolicy()
     today = today or datetime.now(UTC).date()
     report = MaintenanceReport()
     with psycopg.connect(url, autocommit=True, options="-c TimeZone=UTC") as conn:
@@ -44,17 +58,15 @@ def run_maintenance(
         try:
             report.ran = True
             report.backend = backend_of(conn)
-            for offset in range(days_ahead + 1):
+            for offset in range(policy.days_ahead + 1):
                 day = today + timedelta(days=offset)
                 (name,) = conn.execute("SELECT telemetry.ensure_day_partition(%s)", (day,)).fetchone() or ("",)
                 report.partitions_ensured.append(str(name))
-            cutoff = today - timedelta(days=raw_retention_days)
+            cutoff = today - timedelta(days=policy.raw_days)
             rows = conn.execute("SELECT telemetry.drop_partitions_before(%s)", (cutoff,)).fetchall()
             report.partitions_dropped = [str(r[0]) for r in rows]
             if report.backend == "native":
-                report.rollup_rows_deleted = _trim_rollups(
-                    conn, today, rollup_1m_retention_days, rollup_1h_retention_days
-                )
+                report.rollup_rows_deleted = _trim_rollups(conn, today, policy.rollup_1m_days, policy.rollup_1h_days)
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s)", (MAINTENANCE_LOCK,))
     if report.partitions_dropped:
