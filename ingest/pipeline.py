@@ -87,7 +87,7 @@ class Triage:
 def triage(messages: list[InboundMessage], *, now: datetime, limits: Limits) -> Triage:
     """Sort every message of a batch into exactly one (or, for split batches, several) of the outcomes."""
     out = Triage()
-    window = (now - limits.retention, now + limits.future_skew)
+    oldest_allowed, newest_allowed = now - limits.retention, now + limits.future_skew
     for msg in messages:
         try:
             topic = parse_topic(msg.topic)
@@ -98,24 +98,26 @@ def triage(messages: list[InboundMessage], *, now: datetime, limits: Limits) -> 
         except Rejected as exc:
             out.dead.append(DeadLetter(msg.topic, msg.payload, exc.reason, exc.detail))
             continue
-        if len(groups) == 1 and window[0] <= groups[0].ts <= window[1]:  # the usual case
-            out.telemetry.append(DeviceTelemetry(topic, (groups[0],)))
-        else:
-            _split_by_time(out, msg.topic, topic, groups, now=now, limits=limits)
+        _split_by_time(out, msg.topic, topic, groups, oldest=oldest_allowed, newest=newest_allowed, limits=limits)
     return out
 
 
 def _split_by_time(
-    out: Triage, raw_topic: str, topic: Topic, groups: list[ReadingGroup], *, now: datetime, limits: Limits
+    out: Triage,
+    raw_topic: str,
+    topic: Topic,
+    groups: list[ReadingGroup],
+    *,
+    oldest: datetime,
+    newest: datetime,
+    limits: Limits,
 ) -> None:
-    newest_allowed = now + limits.future_skew
-    oldest_allowed = now - limits.retention
-    if all(oldest_allowed <= g.ts <= newest_allowed for g in groups):
+    if all(oldest <= g.ts <= newest for g in groups):  # the usual case: one pass
         out.telemetry.append(DeviceTelemetry(topic, tuple(groups)))
         return
-    future = tuple(g for g in groups if g.ts > newest_allowed)
-    too_old = tuple(g for g in groups if g.ts < oldest_allowed)
-    accepted = tuple(g for g in groups if oldest_allowed <= g.ts <= newest_allowed)
+    future = tuple(g for g in groups if g.ts > newest)
+    too_old = tuple(g for g in groups if g.ts < oldest)
+    accepted = tuple(g for g in groups if oldest <= g.ts <= newest)
     if future:
         detail = f"{len(future)} reading group(s) later than now + {limits.future_skew}, first at {future[0].ts}"
         out.quarantined.append(
