@@ -14,11 +14,10 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from ingest.brokers import MosquittoProcess, mosquitto_binary
-from service_core.db.connection import with_database
+from service_core.db.connection import scratch_database
 from service_core.db.embedded import EmbeddedPostgres
 from service_core.db.migrate import migrate
 
@@ -40,41 +39,26 @@ def pg_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     shutil.rmtree(base, ignore_errors=True)
 
 
-def _admin(url: str) -> psycopg.Connection:
-    return psycopg.connect(url, autocommit=True)
-
-
 @pytest.fixture(scope="session")
 def template_db(pg_admin_url: str) -> Iterator[str]:
     name = f"ap_template_{uuid.uuid4().hex[:8]}"
-    with _admin(pg_admin_url) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    migrate(with_database(pg_admin_url, name), timescale="off")
-    yield name
-    with _admin(pg_admin_url) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with scratch_database(pg_admin_url, name) as url:
+        migrate(url, timescale="off")
+        yield name
 
 
 @pytest.fixture
 def database_url(pg_admin_url: str, template_db: str) -> Iterator[str]:
     """A migrated, empty database of this test's own."""
-    name = f"ap_test_{uuid.uuid4().hex[:10]}"
-    with _admin(pg_admin_url) as conn:
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"')
-    yield with_database(pg_admin_url, name)
-    with _admin(pg_admin_url) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with scratch_database(pg_admin_url, f"ap_test_{uuid.uuid4().hex[:10]}", template=template_db) as url:
+        yield url
 
 
 @pytest.fixture
 def empty_database_url(pg_admin_url: str) -> Iterator[str]:
     """An empty database with no schema at all (for migration tests)."""
-    name = f"ap_empty_{uuid.uuid4().hex[:10]}"
-    with _admin(pg_admin_url) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield with_database(pg_admin_url, name)
-    with _admin(pg_admin_url) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with scratch_database(pg_admin_url, f"ap_empty_{uuid.uuid4().hex[:10]}") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

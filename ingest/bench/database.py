@@ -17,7 +17,7 @@ from psycopg import sql as pgsql
 
 from ingest import sql as ingest_sql
 from ingest.bench.data import FINGERPRINT_MODULUS, TS_MODULUS, VALUE_SCALE, BenchSpec, Fingerprint
-from service_core.db.connection import connect, redact, with_database
+from service_core.db.connection import connect, redact, scratch_database
 from service_core.db.migrate import backend_of, migrate
 from service_core.devices import service as devices
 from service_core.devices.schemas import DeviceCreate
@@ -69,19 +69,14 @@ def bench_database(admin_url: str) -> Iterator[str]:
     name = f"{DATABASE_PREFIX}{secrets.token_hex(4)}"
     with connect(admin_url, autocommit=True, application="assetpulse-bench") as conn:
         _drop_abandoned(conn)
-        conn.execute(pgsql.SQL("CREATE DATABASE {}").format(pgsql.Identifier(name)))
-        conn.execute(pgsql.SQL("COMMENT ON DATABASE {} IS {}").format(pgsql.Identifier(name), _owner()))
-    log.info("created database %s on %s", name, redact(admin_url))
-    try:
-        yield with_database(admin_url, name)
-    finally:
-        with connect(admin_url, autocommit=True, application="assetpulse-bench") as conn:
-            conn.execute(pgsql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(pgsql.Identifier(name)))
-        log.info("dropped database %s", name)
+    with scratch_database(admin_url, name, comment=_owner()) as url:
+        log.info("created database %s on %s", name, redact(admin_url))
+        yield url
+    log.info("dropped database %s", name)
 
 
-def _owner(pid: int | None = None) -> pgsql.Literal:
-    return pgsql.Literal(f"assetpulse bench on {socket.gethostname()}, pid {pid or os.getpid()}")
+def _owner(pid: int | None = None) -> str:
+    return f"assetpulse bench on {socket.gethostname()}, pid {pid or os.getpid()}"
 
 
 def _drop_abandoned(conn: psycopg.Connection) -> None:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
+from psycopg import sql
 from psycopg_pool import ConnectionPool
 
 from service_core.exceptions import ServiceUnavailable
@@ -50,3 +51,24 @@ def with_database(url: str, dbname: str) -> str:
     """The same server URL pointed at another database (query-string host= stays as it is)."""
     parts = urlsplit(url)
     return urlunsplit(parts._replace(path="/" + dbname))
+
+
+@contextlib.contextmanager
+def scratch_database(
+    admin_url: str, name: str, *, template: str | None = None, comment: str | None = None
+) -> Iterator[str]:
+    """A new database `name` (copied from `template` if given) on the server of `admin_url`; yields its URL and
+    drops it, forcibly, on exit."""
+    database = sql.Identifier(name)
+    create = sql.SQL("CREATE DATABASE {}").format(database)
+    if template is not None:
+        create += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
+    with connect(admin_url, autocommit=True) as conn:
+        conn.execute(create)
+        if comment is not None:
+            conn.execute(sql.SQL("COMMENT ON DATABASE {} IS {}").format(database, sql.Literal(comment)))
+    try:
+        yield with_database(admin_url, name)
+    finally:
+        with connect(admin_url, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(database))
