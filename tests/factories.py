@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import psycopg
 
+from ingest.pipeline import InboundMessage, Limits, triage
+from ingest.writer import TelemetryWriter, WriteResult
 from service_core.devices import service as devices
 from service_core.devices.schemas import DeviceCreate, DevicePublic
 
@@ -39,3 +42,33 @@ def scalar(url: str, query: str, params: tuple[object, ...] = ()) -> object:
 def rows(url: str, query: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
     with psycopg.connect(url) as conn:
         return conn.execute(query, params).fetchall()
+
+
+TEST_LIMITS = Limits(max_payload_bytes=65536, future_skew=timedelta(minutes=5), retention=timedelta(days=30))
+
+
+def store(url: str, messages: list[InboundMessage], *, limits: Limits = TEST_LIMITS) -> WriteResult:
+    """Triage `messages` and write them with the real ingest writer, in one transaction, as the ingestor does."""
+    writer = TelemetryWriter(url)
+    try:
+        return writer.write(triage(messages, now=datetime.now(UTC), limits=limits))
+    finally:
+        writer.close()
+
+
+def sample_fleet(url: str, tenant: str) -> dict[str, Any]:
+    """Two pumps (p1 on asset 77) and a chiller, one reading a minute for the last two whole hours, stored by the
+    real writer in reversed arrival order."""
+    pumps = register_devices(url, tenant, ["p1", "p2"], "pump")
+    chillers = register_devices(url, tenant, ["c1"], "chiller")
+    with psycopg.connect(url) as conn:
+        conn.execute("UPDATE fleet.devices SET asset_id = 77 WHERE id = %s", (pumps[0].id,))
+    start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=2)
+    msgs = []
+    for i in range(120):
+        ts = start + timedelta(minutes=i)
+        msgs.append(InboundMessage(f"assetpulse/{tenant}/p1/telemetry", telemetry_payload(ts, temp=10.0, flow=i)))
+        msgs.append(InboundMessage(f"assetpulse/{tenant}/p2/telemetry", telemetry_payload(ts, temp=20.0)))
+        msgs.append(InboundMessage(f"assetpulse/{tenant}/c1/telemetry", telemetry_payload(ts, temp=5.0)))
+    store(url, msgs[::-1])
+    return {"pumps": pumps, "chillers": chillers, "start": start}

@@ -5,13 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
-from ingest.pipeline import InboundMessage, Limits, triage
-from ingest.writer import TelemetryWriter
-from tests.factories import scalar, telemetry_payload
+from ingest.pipeline import InboundMessage
+from tests.factories import scalar, store, telemetry_payload
 
 pytestmark = pytest.mark.e2e
 
@@ -61,19 +60,13 @@ def test_migrate_status_and_register(empty_database_url: str, tenant: str):
 
 def test_deadletter_list_and_replay_after_registering_the_device(database_url: str, tenant: str):
     now = datetime.now(UTC)
-    limits = Limits(max_payload_bytes=65536, future_skew=timedelta(minutes=5), retention=timedelta(days=30))
-    writer = TelemetryWriter(database_url)
-    writer.write(
-        triage(
-            [
-                InboundMessage(f"assetpulse/{tenant}/late/telemetry", telemetry_payload(now, a=1, b=2)),
-                InboundMessage(f"assetpulse/{tenant}/p1/telemetry", b"\xffgarbage"),
-            ],
-            now=now,
-            limits=limits,
-        )
+    store(
+        database_url,
+        [
+            InboundMessage(f"assetpulse/{tenant}/late/telemetry", telemetry_payload(now, a=1, b=2)),
+            InboundMessage(f"assetpulse/{tenant}/p1/telemetry", b"\xffgarbage"),
+        ],
     )
-    writer.close()
 
     held = assetpulse("deadletter", "list", "--kind", "quarantine", database_url=database_url)
     assert "unknown_device" in held.stdout and f"{tenant}/late" in held.stdout

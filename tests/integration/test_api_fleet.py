@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
-from ingest.pipeline import InboundMessage, Limits, triage
-from ingest.writer import TelemetryWriter
 from service_core.auth.domain import Role
-from tests.factories import register_devices, telemetry_payload
+from tests.factories import register_devices, sample_fleet
 from tests.integration.test_api_auth import api_client, headers_for
 
 pytestmark = pytest.mark.integration
-LIMITS = Limits(max_payload_bytes=65536, future_skew=timedelta(minutes=5), retention=timedelta(days=30))
 
 
 @pytest.fixture
@@ -37,22 +34,7 @@ def dispatcher(database_url: str) -> dict[str, str]:
 
 @pytest.fixture
 def fleet(database_url: str, tenant: str):
-    """Two pumps (p1 on asset 77) and a chiller, one reading a minute for two hours, stored by the real writer."""
-    pumps = register_devices(database_url, tenant, ["p1", "p2"], "pump")
-    chillers = register_devices(database_url, tenant, ["c1"], "chiller")
-    with psycopg.connect(database_url) as conn:
-        conn.execute("UPDATE fleet.devices SET asset_id = 77 WHERE id = %s", (pumps[0].id,))
-    start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=2)
-    msgs = []
-    for i in range(120):
-        ts = start + timedelta(minutes=i)
-        msgs.append(InboundMessage(f"assetpulse/{tenant}/p1/telemetry", telemetry_payload(ts, temp=10.0, flow=i)))
-        msgs.append(InboundMessage(f"assetpulse/{tenant}/p2/telemetry", telemetry_payload(ts, temp=20.0)))
-        msgs.append(InboundMessage(f"assetpulse/{tenant}/c1/telemetry", telemetry_payload(ts, temp=5.0)))
-    writer = TelemetryWriter(database_url)
-    writer.write(triage(msgs, now=datetime.now(UTC), limits=LIMITS))
-    writer.close()
-    return {"pumps": pumps, "chillers": chillers, "start": start}
+    return sample_fleet(database_url, tenant)
 
 
 def test_register_read_and_update_a_device(api: TestClient, dispatcher, viewer, database_url: str, tenant: str):

@@ -1,11 +1,11 @@
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ingest.pipeline import InboundMessage, Limits, triage
-from ingest.writer import TelemetryWriter
-from service_core.telemetry.maintenance import run_maintenance
-from tests.factories import register_devices, rows, scalar, telemetry_payload
+from ingest.pipeline import InboundMessage
+from service_core.telemetry.maintenance import RetentionPolicy, run_maintenance
+from tests.factories import TEST_LIMITS, register_devices, rows, scalar, store, telemetry_payload
 
 pytestmark = pytest.mark.integration
 
@@ -24,21 +24,16 @@ def partitions(url: str) -> list[str]:
 def test_retention_drops_whole_old_partitions_and_creates_coming_ones(database_url: str, tenant: str):
     register_devices(database_url, tenant, ["p1"])
     now = datetime.now(UTC)
-    limits = Limits(max_payload_bytes=65536, future_skew=timedelta(minutes=5), retention=timedelta(days=60))
-    writer = TelemetryWriter(database_url)
-    writer.write(
-        triage(
-            [
-                InboundMessage(f"assetpulse/{tenant}/p1/telemetry", telemetry_payload(now - timedelta(days=d), a=d))
-                for d in (0, 10, 40)
-            ],
-            now=now,
-            limits=limits,
-        )
+    store(
+        database_url,
+        [
+            InboundMessage(f"assetpulse/{tenant}/p1/telemetry", telemetry_payload(now - timedelta(days=d), a=d))
+            for d in (0, 10, 40)
+        ],
+        limits=replace(TEST_LIMITS, retention=timedelta(days=60)),
     )
-    writer.close()
     before = partitions(database_url)
-    report = run_maintenance(database_url, days_ahead=2, raw_retention_days=30)
+    report = run_maintenance(database_url, policy=RetentionPolicy(days_ahead=2, raw_days=30))
     after = partitions(database_url)
     old_day = (now - timedelta(days=40)).strftime("%Y%m%d")
     assert f"readings_{old_day}" in before and f"readings_{old_day}" not in after

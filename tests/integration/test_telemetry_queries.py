@@ -3,33 +3,16 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 import pytest
 
-from ingest.pipeline import InboundMessage, Limits, triage
-from ingest.writer import TelemetryWriter
 from service_core.exceptions import InvalidInput
 from service_core.telemetry import service as telemetry
-from tests.factories import register_devices, telemetry_payload
+from tests.factories import sample_fleet
 
 pytestmark = pytest.mark.integration
-LIMITS = Limits(max_payload_bytes=65536, future_skew=timedelta(minutes=5), retention=timedelta(days=30))
 
 
 @pytest.fixture
 def fleet(database_url: str, tenant: str):
-    pumps = register_devices(database_url, tenant, ["p1", "p2"], "pump")
-    chillers = register_devices(database_url, tenant, ["c1"], "chiller")
-    with psycopg.connect(database_url) as conn:
-        conn.execute("UPDATE fleet.devices SET asset_id = 77 WHERE id = %s", (pumps[0].id,))
-    start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=2)
-    msgs = []
-    for i in range(120):  # two hours, one reading a minute
-        ts = start + timedelta(minutes=i)
-        msgs.append(InboundMessage(f"assetpulse/{tenant}/p1/telemetry", telemetry_payload(ts, temp=10.0, flow=i)))
-        msgs.append(InboundMessage(f"assetpulse/{tenant}/p2/telemetry", telemetry_payload(ts, temp=20.0)))
-        msgs.append(InboundMessage(f"assetpulse/{tenant}/c1/telemetry", telemetry_payload(ts, temp=5.0)))
-    writer = TelemetryWriter(database_url)
-    writer.write(triage(msgs[::-1], now=datetime.now(UTC), limits=LIMITS))  # arrival order reversed
-    writer.close()
-    return {"pumps": pumps, "chillers": chillers, "start": start}
+    return sample_fleet(database_url, tenant)
 
 
 def test_latest_per_device_and_per_asset(database_url: str, fleet):

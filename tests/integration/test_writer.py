@@ -4,21 +4,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ingest.pipeline import InboundMessage, Limits, triage
-from ingest.writer import TelemetryWriter
-from tests.factories import batch_payload, register_devices, rows, scalar, telemetry_payload
+from ingest.pipeline import InboundMessage
+from tests.factories import batch_payload, register_devices, rows, scalar, store, telemetry_payload
 
 pytestmark = pytest.mark.integration
-
-LIMITS = Limits(max_payload_bytes=65536, future_skew=timedelta(minutes=5), retention=timedelta(days=30))
-
-
-def write(url: str, messages: list[InboundMessage]):
-    writer = TelemetryWriter(url)
-    try:
-        return writer.write(triage(messages, now=datetime.now(UTC), limits=LIMITS))
-    finally:
-        writer.close()
 
 
 def test_redelivered_messages_are_stored_once_and_counted_once_in_rollups(database_url: str, tenant: str):
@@ -26,8 +15,8 @@ def test_redelivered_messages_are_stored_once_and_counted_once_in_rollups(databa
     t0 = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=10)
     topic = f"assetpulse/{tenant}/p1/telemetry"
     msgs = [InboundMessage(topic, telemetry_payload(t0 + timedelta(seconds=i), a=i, b=1)) for i in range(30)]
-    first = write(database_url, msgs)
-    again = write(database_url, msgs[:10] + msgs[:10])  # a redelivery, and a duplicate inside one batch
+    first = store(database_url, msgs)
+    again = store(database_url, msgs[:10] + msgs[:10])  # a redelivery, and a duplicate inside one batch
     assert (first.stored, first.duplicates) == (60, 0)
     assert (again.stored, again.duplicates) == (0, 40)
     assert scalar(database_url, "SELECT count(*) FROM telemetry.readings") == 60
@@ -45,8 +34,8 @@ def test_latest_follows_event_time_not_arrival_order(database_url: str, tenant: 
     register_devices(database_url, tenant, ["p1"])
     now = datetime.now(UTC)
     topic = f"assetpulse/{tenant}/p1/telemetry"
-    write(database_url, [InboundMessage(topic, telemetry_payload(now, a=2.0))])
-    write(database_url, [InboundMessage(topic, telemetry_payload(now - timedelta(hours=3), a=1.0))])  # late
+    store(database_url, [InboundMessage(topic, telemetry_payload(now, a=2.0))])
+    store(database_url, [InboundMessage(topic, telemetry_payload(now - timedelta(hours=3), a=1.0))])  # late
     assert rows(database_url, "SELECT value FROM telemetry.latest") == [(2.0,)]
     assert scalar(database_url, "SELECT count(*) FROM telemetry.readings") == 2
 
@@ -55,7 +44,7 @@ def test_late_readings_from_days_ago_create_their_partition(database_url: str, t
     register_devices(database_url, tenant, ["p1"])
     old = datetime.now(UTC) - timedelta(days=9)
     payload = batch_payload([(old, {"a": 1}), (old + timedelta(days=1), {"a": 2})])
-    result = write(database_url, [InboundMessage(f"assetpulse/{tenant}/p1/telemetry", payload)])
+    result = store(database_url, [InboundMessage(f"assetpulse/{tenant}/p1/telemetry", payload)])
     assert result.stored == 2
     parts = scalar(database_url, "SELECT count(*) FROM pg_inherits WHERE inhparent = 'telemetry.readings'::regclass")
     assert isinstance(parts, int) and parts >= 2
@@ -76,7 +65,7 @@ def test_every_kind_of_bad_input_is_kept_with_its_reason(database_url: str, tena
         InboundMessage(good, telemetry_payload(now, a=42)),
         InboundMessage(f"assetpulse/{tenant}/stranger2/status", b'{"state": "online"}'),
     ]
-    result = write(database_url, msgs)
+    result = store(database_url, msgs)
     assert result.stored == 1
     dead = dict(rows(database_url, "SELECT reason, payload FROM ingest.dead_letters"))
     assert set(dead) == {"not_json", "invalid_payload", "non_finite", "oversize", "bad_topic"}
@@ -91,8 +80,8 @@ def test_every_kind_of_bad_input_is_kept_with_its_reason(database_url: str, tena
 
 def test_the_same_bad_message_twice_is_one_row_seen_twice(database_url: str, tenant: str):
     msg = InboundMessage(f"assetpulse/{tenant}/p1/telemetry", b"garbage")
-    write(database_url, [msg])
-    write(database_url, [msg])
+    store(database_url, [msg])
+    store(database_url, [msg])
     assert rows(database_url, "SELECT seen FROM ingest.dead_letters") == [(2,)]
 
 
@@ -100,10 +89,10 @@ def test_status_messages_update_the_registry_and_ignore_older_news(database_url:
     register_devices(database_url, tenant, ["p1"])
     topic = f"assetpulse/{tenant}/p1/status"
     now = datetime.now(UTC)
-    write(database_url, [InboundMessage(topic, f'{{"state": "online", "ts": "{now.isoformat()}"}}'.encode())])
+    store(database_url, [InboundMessage(topic, f'{{"state": "online", "ts": "{now.isoformat()}"}}'.encode())])
     assert scalar(database_url, "SELECT status FROM fleet.devices") == "online"
     later = (now + timedelta(seconds=5)).isoformat()
-    write(database_url, [InboundMessage(topic, f'{{"state": "offline", "ts": "{later}"}}'.encode())])
+    store(database_url, [InboundMessage(topic, f'{{"state": "offline", "ts": "{later}"}}'.encode())])
     stale = (now - timedelta(minutes=5)).isoformat()
-    write(database_url, [InboundMessage(topic, f'{{"state": "online", "ts": "{stale}"}}'.encode())])
+    store(database_url, [InboundMessage(topic, f'{{"state": "online", "ts": "{stale}"}}'.encode())])
     assert scalar(database_url, "SELECT status FROM fleet.devices") == "offline"
