@@ -37,3 +37,11 @@ class NotAuthenticated(AssetPulseError):
 
 class PermissionDenied(AssetPulseError):
     """The caller is known but their role may not do this (HTTP 403)."""
+
+
+class InvalidTransition(Conflict):
+    """A state machine refuses the step asked for (a work order, booking, invoice or lease) (HTTP 409)."""
+
+
+class CreditHold(Conflict):
+    """The account is on credit hold and may not get what was asked for (HTTP 409)."""

@@ -56,12 +56,33 @@ def store(url: str, messages: list[InboundMessage], *, limits: Limits = TEST_LIM
         writer.close()
 
 
+def insert_asset(conn: psycopg.Connection, *, asset_id: int | None = None, name: str = "Pump 1") -> int:
+    """An account and one customer-owned asset on it (with `asset_id` when given); returns the asset id."""
+    row = conn.execute(
+        "INSERT INTO crm.accounts (number, name) VALUES ('ACC-' || substr(md5(random()::text), 1, 10), 'Test account')"
+        " RETURNING id"
+    ).fetchone()
+    assert row is not None
+    if asset_id is None:
+        asset = conn.execute(
+            "INSERT INTO assets.assets (account_id, name) VALUES (%s, %s) RETURNING id", (row[0], name)
+        ).fetchone()
+    else:
+        asset = conn.execute(
+            "INSERT INTO assets.assets (id, account_id, name) OVERRIDING SYSTEM VALUE VALUES (%s, %s, %s) RETURNING id",
+            (asset_id, row[0], name),
+        ).fetchone()
+    assert asset is not None
+    return int(asset[0])
+
+
 def sample_fleet(url: str, tenant: str) -> dict[str, Any]:
     """Two pumps (p1 on asset 77) and a chiller, one reading a minute for the last two whole hours, stored by the
     real writer in reversed arrival order."""
     pumps = register_devices(url, tenant, ["p1", "p2"], "pump")
     chillers = register_devices(url, tenant, ["c1"], "chiller")
     with psycopg.connect(url) as conn:
+        insert_asset(conn, asset_id=77)
         conn.execute("UPDATE fleet.devices SET asset_id = 77 WHERE id = %s", (pumps[0].id,))
     start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=2)
     msgs = []

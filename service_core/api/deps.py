@@ -45,13 +45,24 @@ ApiKeyDep = Annotated[str | None, Depends(api_key_scheme)]
 
 
 def get_current_principal(conn: ConnDep, settings: SettingsDep, token: TokenDep, api_key: ApiKeyDep) -> Principal:
-    """The user behind a bearer token, or the integration behind an `X-API-Key` header; 401 without either."""
+    """The user behind a bearer token, or the integration behind an `X-API-Key` header; 401 without either.
+
+    The request's transaction is tagged with the caller, so the audit trail records who changed what.
+    """
     if api_key:
-        return auth_service.principal_for_api_key(conn, key=api_key)
-    if token:
+        principal = auth_service.principal_for_api_key(conn, key=api_key)
+    elif token:
         user_id = security.access_token_subject(token, secret=settings.signing_secret, now=datetime.now(UTC))
-        return auth_service.principal_for_user(conn, user_id=user_id)
-    raise NotAuthenticated("not authenticated: send a bearer token or an X-API-Key header")
+        principal = auth_service.principal_for_user(conn, user_id=user_id)
+    else:
+        raise NotAuthenticated("not authenticated: send a bearer token or an X-API-Key header")
+    set_actor(conn, principal.actor)
+    return principal
+
+
+def set_actor(conn: psycopg.Connection, actor: str) -> None:
+    """Name who is acting for the rest of this transaction (read by the audit trigger)."""
+    conn.execute("SELECT set_config('assetpulse.actor', %s, true)", (actor,))
 
 
 CurrentUser = Annotated[Principal, Depends(get_current_principal)]
@@ -70,3 +81,7 @@ def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
 
 AdminUser = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
 FleetWriter = Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.DISPATCHER))]
+Dispatcher = Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.DISPATCHER))]
+FieldWorker = Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.DISPATCHER, Role.TECHNICIAN))]
+Finance = Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.FINANCE))]
+Admin = AdminUser

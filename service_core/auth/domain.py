@@ -44,6 +44,11 @@ class Principal:
     role: Role
     email: str | None = None
 
+    @property
+    def actor(self) -> str:
+        """How the audit trail and business records name this caller: `user:7` or `api_key:3`."""
+        return f"{self.kind}:{self.id}"
+
 
 def ensure_role(role: Role, allowed: Collection[Role]) -> None:
     """Refuse (`PermissionDenied`) a role that is not among `allowed`."""

@@ -3,51 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
-from service_core.api.app import create_app
-from service_core.api.settings import ApiSettings
 from service_core.auth import security
-from service_core.auth import service as auth_service
 from service_core.auth.domain import Role
-from service_core.auth.schemas import UserCreate
+from tests.support.api import PASSWORD, api_client, bearer, headers_for, make_user
 
 pytestmark = pytest.mark.integration
-
-SECRET = "test-secret-" + "x" * 32
-PASSWORD = "correct horse battery"
-
-
-@contextmanager
-def api_client(url: str) -> Iterator[TestClient]:
-    settings = ApiSettings(environment="test", jwt_secret=SECRET, pool_min_size=1, pool_max_size=4)
-    with TestClient(create_app(settings, database_url=url)) as client:
-        yield client
-
-
-def make_user(url: str, role: Role, email: str | None = None, password: str = PASSWORD) -> int:
-    with psycopg.connect(url) as conn:
-        user = auth_service.create_user(
-            conn, user_in=UserCreate(email=email or f"{role.value}@example.com", password=password, role=role)
-        )
-    return user.id
-
-
-def bearer(user_id: int, *, now: datetime | None = None, lifetime: timedelta = timedelta(minutes=5)) -> dict[str, str]:
-    token = security.issue_access_token(
-        user_id=user_id, role=Role.VIEWER, secret=SECRET, now=now or datetime.now(UTC), lifetime=lifetime
-    )
-    return {"Authorization": f"Bearer {token}"}
-
-
-def headers_for(url: str, role: Role) -> dict[str, str]:
-    """Authorization headers of a fresh user with `role` (a token issued directly: no slow login)."""
-    return bearer(make_user(url, role))
 
 
 @pytest.fixture
@@ -87,7 +53,7 @@ def test_wrong_password_and_unknown_email_are_the_same_401(api: TestClient, data
 
 
 def test_inactive_user_can_neither_log_in_nor_use_a_token(api: TestClient, database_url: str):
-    user_id = make_user(database_url, Role.VIEWER)
+    user_id = make_user(database_url, Role.VIEWER, email="viewer@example.com")
     headers = bearer(user_id)
     assert api.get("/auth/me", headers=headers).status_code == 200
     with psycopg.connect(database_url) as conn:

@@ -10,8 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from service_core.auth.domain import Role
-from tests.factories import register_devices, sample_fleet
-from tests.integration.test_api_auth import api_client, headers_for
+from tests.factories import insert_asset, register_devices, sample_fleet
+from tests.support.api import api_client, headers_for
 
 pytestmark = pytest.mark.integration
 
@@ -48,6 +48,8 @@ def test_register_read_and_update_a_device(api: TestClient, dispatcher, viewer, 
         row = conn.execute("SELECT credentials_hash FROM fleet.devices WHERE id = %s", (body["id"],)).fetchone()
     assert row is not None and row[0].startswith("scrypt$")
 
+    with psycopg.connect(database_url) as conn:
+        insert_asset(conn, asset_id=5)
     again = api.post("/devices", json={**device, "device_type": "big-pump", "asset_id": 5}, headers=dispatcher)
     assert again.status_code == 200
     assert (again.json()["id"], again.json()["device_type"], again.json()["asset_id"]) == (body["id"], "big-pump", 5)
