@@ -1,0 +1,251 @@
+"""Policies use cases other domains call: SLA plans, calendars, the clock of a work order, escalations.
+
+Functions take an open connection; the caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+import psycopg
+from psycopg.rows import class_row
+
+from service_core.exceptions import InvalidInput, InvalidTransition, NotFound
+from service_core.policies import config_service
+from service_core.policies.calendar import BusinessCalendar
+from service_core.policies.clock import ClockEvent, SlaPlan, SlaStatus, compute_clock, next_clock_event_allowed
+from service_core.policies.escalation import EscalationRule, due_escalations
+from service_core.policies.schemas import EscalationPublic
+
+log = logging.getLogger(__name__)
+
+CLOSED_STATUSES = ("completed", "posted", "canceled")
+_ESCALATION_COLUMNS = "id, work_order_id, rule_id, target, fired_at, action, notify_role"
+_PLAN_QUERY = """
+    SELECT t.id, t.response_minutes, t.resolution_minutes, t.warning_fraction,
+           coalesce(t.calendar_id, a.calendar_id)
+    FROM policy.sla_targets t
+    LEFT JOIN agreements.agreements a ON a.id = %(agreement)s
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class _OrderClockRow:
+    id: int
+    priority: str
+    status: str
+    agreement_id: int | None
+    sla_target_id: int | None
+    created_at: datetime
+    responded_at: datetime | None
+
+
+def get_calendar(conn: psycopg.Connection, *, calendar_id: int) -> BusinessCalendar:
+    """The business-hours calendar with this id; `NotFound` if there is none."""
+    return config_service.business_calendar(conn, calendar_id=calendar_id)
+
+
+def sla_plan_for(conn: psycopg.Connection, *, agreement_id: int | None, priority: str) -> SlaPlan | None:
+    """The agreement's target for `priority`, else the default one; None when neither exists.
+
+    The plan counts on the target's calendar, else the agreement's, else 24x7.
+    """
+    row = conn.execute(
+        _PLAN_QUERY + "WHERE t.priority = %(priority)s AND (t.agreement_id = %(agreement)s OR t.agreement_id IS NULL) "
+        "ORDER BY t.agreement_id NULLS LAST LIMIT 1",
+        {"agreement": agreement_id, "priority": priority},
+    ).fetchone()
+    return None if row is None else _plan(conn, row)
+
+
+def sla_plan_by_target(conn: psycopg.Connection, *, target_id: int, agreement_id: int | None) -> SlaPlan:
+    """The plan of one stored target (the one a work order was opened with)."""
+    row = conn.execute(_PLAN_QUERY + "WHERE t.id = %(target)s", {"agreement": agreement_id, "target": target_id})
+    found = row.fetchone()
+    if found is None:
+        raise NotFound(f"SLA target {target_id} does not exist")
+    return _plan(conn, found)
+
+
+def _plan(conn: psycopg.Connection, row: Sequence[Any]) -> SlaPlan:
+    target_id, response, resolution, warning, calendar_id = row
+    calendar = None if calendar_id is None else get_calendar(conn, calendar_id=calendar_id)
+    return SlaPlan(
+        target_id=target_id,
+        response_minutes=response,
+        resolution_minutes=resolution,
+        warning_fraction=float(warning),
+        calendar=calendar,
+    )
+
+
+def clock_for_work_order(conn: psycopg.Connection, *, work_order_id: int, now: datetime) -> SlaStatus:
+    """The SLA clock of a work order at `now`; `NotFound` if the order or an SLA target for it does not exist."""
+    if now.tzinfo is None:
+        raise InvalidInput("now must be timezone-aware")
+    order = _order_row(conn, work_order_id, lock=False)
+    return _clock(conn, order, _events(conn, [work_order_id]).get(work_order_id, []), now)
+
+
+def record_clock_event(
+    conn: psycopg.Connection, *, work_order_id: int, event: str, reason: str | None, at: datetime
+) -> SlaStatus:
+    """Append start/pause/resume/stop to an order's clock (row-locked, validated) and return the new status."""
+    order = _order_row(conn, work_order_id, lock=True)
+    if event in ("pause", "resume") and order.status in CLOSED_STATUSES:
+        raise InvalidTransition(f"work order {work_order_id} is {order.status}: its SLA clock can no longer {event}")
+    events = _events(conn, [work_order_id]).get(work_order_id, [])
+    new_event = ClockEvent(at=at, event=cast(Any, event), reason=cast(Any, reason))
+    next_clock_event_allowed(events, new_event)
+    conn.execute(
+        "INSERT INTO work.sla_events (work_order_id, at, event, reason) VALUES (%s, %s, %s, %s)",
+        (work_order_id, at, event, reason),
+    )
+    log.info("SLA clock of work order %s: %s (%s)", work_order_id, event, reason)
+    return _clock(conn, order, [*events, new_event], at)
+
+
+def _clock(conn: psycopg.Connection, order: _OrderClockRow, events: list[ClockEvent], now: datetime) -> SlaStatus:
+    plan = _plan_for_order(conn, order)
+    if plan is None:
+        raise NotFound(f"no SLA target applies to work order {order.id} (priority {order.priority})")
+    return compute_clock(
+        opened_at=order.created_at,
+        events=events,
+        plan=plan,
+        responded_at=order.responded_at,
+        now=now,
+        work_order_id=order.id,
+    )
+
+
+def _plan_for_order(conn: psycopg.Connection, order: _OrderClockRow) -> SlaPlan | None:
+    if order.sla_target_id is not None:
+        return sla_plan_by_target(conn, target_id=order.sla_target_id, agreement_id=order.agreement_id)
+    return sla_plan_for(conn, agreement_id=order.agreement_id, priority=order.priority)
+
+
+def _order_row(conn: psycopg.Connection, work_order_id: int, *, lock: bool) -> _OrderClockRow:
+    with conn.cursor(row_factory=class_row(_OrderClockRow)) as cur:
+        cur.execute(
+            "SELECT id, priority, status, agreement_id, sla_target_id, created_at, responded_at "
+            "FROM work.work_orders WHERE id = %s" + (" FOR UPDATE" if lock else ""),
+            (work_order_id,),
+        )
+        order = cur.fetchone()
+    if order is None:
+        raise NotFound(f"work order {work_order_id} does not exist")
+    return order
+
+
+def _events(conn: psycopg.Connection, work_order_ids: list[int]) -> dict[int, list[ClockEvent]]:
+    rows = conn.execute(
+        "SELECT work_order_id, at, event, reason FROM work.sla_events WHERE work_order_id = ANY(%s) "
+        "ORDER BY work_order_id, at, id",
+        (work_order_ids,),
+    ).fetchall()
+    by_order: dict[int, list[ClockEvent]] = {}
+    for order_id, at, event, reason in rows:
+        by_order.setdefault(order_id, []).append(ClockEvent(at=at, event=event, reason=reason))
+    return by_order
+
+
+def run_escalations(conn: psycopg.Connection, *, now: datetime) -> list[EscalationPublic]:
+    """Record every escalation that is due now on an open work order and has not fired yet (each exactly once)."""
+    rules = _rules(conn)
+    if not rules:
+        return []
+    with conn.cursor(row_factory=class_row(_OrderClockRow)) as cur:
+        cur.execute(
+            "SELECT id, priority, status, agreement_id, sla_target_id, created_at, responded_at "
+            "FROM work.work_orders WHERE status <> ALL(%s) ORDER BY id",
+            (list(CLOSED_STATUSES),),
+        )
+        orders = cur.fetchall()
+    ids = [o.id for o in orders]
+    events = _events(conn, ids)
+    fired = _fired(conn, ids)
+    recorded: list[EscalationPublic] = []
+    plans: dict[tuple[int | None, int | None, str], SlaPlan | None] = {}
+    for order in orders:
+        key = (order.sla_target_id, order.agreement_id, order.priority)
+        if key not in plans:
+            plans[key] = _plan_for_order(conn, order)
+        plan = plans[key]
+        if plan is None:
+            continue
+        status = compute_clock(
+            opened_at=order.created_at,
+            events=events.get(order.id, []),
+            plan=plan,
+            responded_at=order.responded_at,
+            now=now,
+            work_order_id=order.id,
+        )
+        for rule in due_escalations(
+            rules, priority=order.priority, status=status, fired_rule_ids=fired.get(order.id, set())
+        ):
+            escalation = _record(conn, order.id, rule, now)
+            if escalation is not None:
+                recorded.append(escalation)
+    log.info("escalations: %d recorded for %d open work orders", len(recorded), len(orders))
+    return recorded
+
+
+def _rules(conn: psycopg.Connection) -> list[EscalationRule]:
+    return [
+        EscalationRule(
+            id=r.id,
+            priority=r.priority,
+            target=cast(Any, r.target),
+            at_fraction=float(r.at_fraction),
+            action=cast(Any, r.action),
+            notify_role=r.notify_role,
+        )
+        for r in config_service.list_escalation_rules(conn)
+    ]
+
+
+def _fired(conn: psycopg.Connection, work_order_ids: list[int]) -> dict[int, set[int]]:
+    rows = conn.execute(
+        "SELECT work_order_id, rule_id FROM policy.escalations WHERE work_order_id = ANY(%s) AND rule_id IS NOT NULL",
+        (work_order_ids,),
+    ).fetchall()
+    fired: dict[int, set[int]] = {}
+    for order_id, rule_id in rows:
+        fired.setdefault(order_id, set()).add(rule_id)
+    return fired
+
+
+def _record(
+    conn: psycopg.Connection, work_order_id: int, rule: EscalationRule, now: datetime
+) -> EscalationPublic | None:
+    """Insert the escalation unless it exists (the unique index decides between concurrent runs)."""
+    with conn.cursor(row_factory=class_row(EscalationPublic)) as cur:
+        cur.execute(
+            f"INSERT INTO policy.escalations (work_order_id, rule_id, target, fired_at, action, notify_role) "
+            f"VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (work_order_id, rule_id) DO NOTHING "
+            f"RETURNING {_ESCALATION_COLUMNS}",
+            (work_order_id, rule.id, rule.target, now, rule.action, rule.notify_role),
+        )
+        return cur.fetchone()
+
+
+def list_escalations(
+    conn: psycopg.Connection, *, work_order_id: int | None, notify_role: str | None, limit: int, offset: int
+) -> tuple[list[EscalationPublic], int]:
+    """One page of fired escalations, newest first, and how many there are."""
+    where = "WHERE (%(o)s::bigint IS NULL OR work_order_id = %(o)s) AND (%(r)s::text IS NULL OR notify_role = %(r)s)"
+    params = {"o": work_order_id, "r": notify_role, "limit": limit, "offset": offset}
+    (total,) = conn.execute(f"SELECT count(*) FROM policy.escalations {where}", params).fetchone() or (0,)
+    with conn.cursor(row_factory=class_row(EscalationPublic)) as cur:
+        cur.execute(
+            f"SELECT {_ESCALATION_COLUMNS} FROM policy.escalations {where} "
+            "ORDER BY fired_at DESC, id DESC LIMIT %(limit)s OFFSET %(offset)s",
+            params,
+        )
+        return cur.fetchall(), int(total)

@@ -1,0 +1,191 @@
+"""Policy configuration through HTTP: calendars, SLA targets, escalation rules; the plan lookup contract."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+
+from service_core.auth.domain import Role
+from service_core.policies import service as policies_service
+from tests.policy_factories import insert_account, insert_agreement, insert_sla_target
+from tests.support.api import api_client, headers_for
+
+pytestmark = pytest.mark.integration
+
+OFFICE = {
+    "name": "Berlin office",
+    "timezone": "Europe/Berlin",
+    "hours": [{"weekday": d, "start_time": "08:00", "end_time": "17:00"} for d in range(5)]
+    + [{"weekday": 4, "start_time": "22:00", "end_time": "24:00"}],
+    "holidays": [{"day": "2026-12-25", "name": "Christmas"}],
+}
+
+
+@pytest.fixture
+def api(database_url: str) -> Iterator[TestClient]:
+    with api_client(database_url) as client:
+        yield client
+
+
+@pytest.fixture
+def dispatcher(database_url: str) -> dict[str, str]:
+    return headers_for(database_url, Role.DISPATCHER)
+
+
+@pytest.fixture
+def viewer(database_url: str) -> dict[str, str]:
+    return headers_for(database_url, Role.VIEWER)
+
+
+def test_calendar_crud(api: TestClient, dispatcher, viewer):
+    created = api.post("/policies/calendars", json=OFFICE, headers=dispatcher)
+    assert created.status_code == 201, created.text
+    body = created.json()
+    assert body["timezone"] == "Europe/Berlin" and body["always_open"] is False
+    assert body["hours"][0] == {"weekday": 0, "start_time": "08:00", "end_time": "17:00"}
+    assert {"weekday": 4, "start_time": "22:00", "end_time": "24:00"} in body["hours"]
+    assert body["holidays"] == [{"day": "2026-12-25", "name": "Christmas"}]
+    calendar_id = body["id"]
+
+    assert api.get(f"/policies/calendars/{calendar_id}", headers=viewer).json() == body
+    listed = api.get("/policies/calendars", headers=viewer).json()
+    assert listed["total"] == 1 and listed["items"][0]["id"] == calendar_id
+
+    patched = api.patch(
+        f"/policies/calendars/{calendar_id}",
+        json={"name": "Berlin", "hours": [{"weekday": 5, "start_time": "09:00", "end_time": "12:30"}]},
+        headers=dispatcher,
+    )
+    assert patched.status_code == 200, patched.text
+    assert patched.json()["name"] == "Berlin"
+    assert patched.json()["hours"] == [{"weekday": 5, "start_time": "09:00", "end_time": "12:30"}]
+    assert patched.json()["holidays"] == body["holidays"]  # not given: kept
+
+    assert api.delete(f"/policies/calendars/{calendar_id}", headers=dispatcher).status_code == 204
+    assert api.get(f"/policies/calendars/{calendar_id}", headers=viewer).status_code == 404
+
+
+def test_calendar_refusals(api: TestClient, dispatcher, viewer, database_url: str):
+    assert api.post("/policies/calendars", json=OFFICE, headers=viewer).status_code == 403
+    assert api.post("/policies/calendars", json=OFFICE, headers=dispatcher).status_code == 201
+    duplicate = api.post("/policies/calendars", json=OFFICE, headers=dispatcher)
+    assert duplicate.status_code == 409
+    assert "already exists" in duplicate.json()["error"]["message"]
+
+    bad_zone = api.post(
+        "/policies/calendars", json={**OFFICE, "name": "x", "timezone": "Mars/Base"}, headers=dispatcher
+    )
+    assert bad_zone.status_code == 422 and "unknown time zone" in bad_zone.text
+    overlap = {
+        **OFFICE,
+        "name": "y",
+        "hours": [
+            {"weekday": 0, "start_time": "08:00", "end_time": "12:00"},
+            {"weekday": 0, "start_time": "11:00", "end_time": "13:00"},
+        ],
+    }
+    assert "overlap" in api.post("/policies/calendars", json=overlap, headers=dispatcher).text
+    backwards = {**OFFICE, "name": "z", "hours": [{"weekday": 0, "start_time": "18:00", "end_time": "08:00"}]}
+    assert api.post("/policies/calendars", json=backwards, headers=dispatcher).status_code == 422
+    bad_time = {**OFFICE, "name": "w", "hours": [{"weekday": 0, "start_time": "08:00", "end_time": "24:30"}]}
+    assert api.post("/policies/calendars", json=bad_time, headers=dispatcher).status_code == 422
+    assert api.patch("/policies/calendars/999", json={"name": "n"}, headers=dispatcher).status_code == 404
+
+    calendar_id = api.get("/policies/calendars", headers=viewer).json()["items"][0]["id"]
+    with psycopg.connect(database_url) as conn:
+        insert_sla_target(conn, calendar_id=calendar_id)
+    in_use = api.delete(f"/policies/calendars/{calendar_id}", headers=dispatcher)
+    assert in_use.status_code == 409 and "is used by" in in_use.json()["error"]["message"]
+
+
+def test_sla_target_crud(api: TestClient, dispatcher, viewer, database_url: str):
+    with psycopg.connect(database_url) as conn:
+        agreement_id = insert_agreement(conn, account_id=insert_account(conn))
+    target = {"priority": "high", "response_minutes": 60, "resolution_minutes": 480}
+    default = api.post("/policies/sla-targets", json=target, headers=dispatcher)
+    assert default.status_code == 201, default.text
+    assert default.json()["agreement_id"] is None and default.json()["warning_fraction"] == "0.750"
+    own = api.post(
+        "/policies/sla-targets",
+        json={**target, "agreement_id": agreement_id, "response_minutes": 30},
+        headers=dispatcher,
+    )
+    assert own.status_code == 201
+
+    again = api.post("/policies/sla-targets", json=target, headers=dispatcher)
+    assert again.status_code == 409 and "default policy already has" in again.json()["error"]["message"]
+    assert api.post("/policies/sla-targets", json=target, headers=viewer).status_code == 403
+    unknown = api.post("/policies/sla-targets", json={**target, "agreement_id": 9999}, headers=dispatcher)
+    assert unknown.status_code == 422 and "agreement 9999 does not exist" in unknown.text
+    short = api.post(
+        "/policies/sla-targets", json={**target, "priority": "low", "resolution_minutes": 10}, headers=dispatcher
+    )
+    assert short.status_code == 422
+
+    defaults = api.get("/policies/sla-targets", params={"defaults_only": True}, headers=viewer).json()
+    assert [t["id"] for t in defaults["items"]] == [default.json()["id"]]
+    mine = api.get("/policies/sla-targets", params={"agreement_id": agreement_id}, headers=viewer).json()
+    assert [t["response_minutes"] for t in mine["items"]] == [30]
+
+    target_id = default.json()["id"]
+    patched = api.patch(f"/policies/sla-targets/{target_id}", json={"resolution_minutes": 240}, headers=dispatcher)
+    assert patched.status_code == 200 and patched.json()["resolution_minutes"] == 240
+    shorter = api.patch(f"/policies/sla-targets/{target_id}", json={"resolution_minutes": 30}, headers=dispatcher)
+    assert shorter.status_code == 422
+    assert api.delete(f"/policies/sla-targets/{target_id}", headers=dispatcher).status_code == 204
+    assert api.get(f"/policies/sla-targets/{target_id}", headers=viewer).status_code == 404
+
+
+def test_escalation_rule_crud(api: TestClient, dispatcher, viewer):
+    rule = {"target": "response", "at_fraction": "0.8", "action": "notify", "notify_role": "dispatcher"}
+    created = api.post("/policies/escalation-rules", json=rule, headers=dispatcher)
+    assert created.status_code == 201, created.text
+    assert created.json()["priority"] is None and created.json()["at_fraction"] == "0.800"
+    missing_role = api.post("/policies/escalation-rules", json={**rule, "notify_role": None}, headers=dispatcher)
+    assert missing_role.status_code == 422 and "notify_role" in missing_role.text
+    too_far = api.post("/policies/escalation-rules", json={**rule, "at_fraction": "2.5"}, headers=dispatcher)
+    assert too_far.status_code == 422
+    assert api.post("/policies/escalation-rules", json=rule, headers=viewer).status_code == 403
+    assert [r["id"] for r in api.get("/policies/escalation-rules", headers=viewer).json()] == [created.json()["id"]]
+    rule_id = created.json()["id"]
+    assert api.delete(f"/policies/escalation-rules/{rule_id}", headers=dispatcher).status_code == 204
+    assert api.delete(f"/policies/escalation-rules/{rule_id}", headers=dispatcher).status_code == 404
+
+
+def test_sla_plan_for_prefers_the_agreement_then_the_default(database_url: str):
+    with psycopg.connect(database_url) as conn:
+        calendar_id = conn.execute(
+            "INSERT INTO policy.calendars (name, timezone) VALUES ('Ops', 'Europe/Berlin') RETURNING id"
+        ).fetchone()[0]
+        conn.execute(
+            "INSERT INTO policy.calendar_hours (calendar_id, weekday, start_time, end_time) "
+            "VALUES (%s, 0, '08:00', '24:00')",
+            (calendar_id,),
+        )
+        conn.execute("INSERT INTO policy.holidays (calendar_id, day) VALUES (%s, '2026-12-25')", (calendar_id,))
+        account = insert_account(conn)
+        agreement = insert_agreement(conn, account_id=account, calendar_id=calendar_id)
+        other = insert_agreement(conn, account_id=account)
+        default_id = insert_sla_target(conn, priority="high", response_minutes=120)
+        own_id = insert_sla_target(conn, priority="high", response_minutes=30, agreement_id=agreement)
+
+        own = policies_service.sla_plan_for(conn, agreement_id=agreement, priority="high")
+        assert own is not None and own.target_id == own_id and own.response_minutes == 30
+        # the target names no calendar: the agreement's applies
+        assert own.calendar is not None and own.calendar.timezone == "Europe/Berlin"
+        assert own.calendar.hours == {0: ((480, 1440),)} and own.calendar.holidays == frozenset({date(2026, 12, 25)})
+
+        fallback = policies_service.sla_plan_for(conn, agreement_id=other, priority="high")
+        assert fallback is not None and fallback.target_id == default_id and fallback.calendar is None
+        plain = policies_service.sla_plan_for(conn, agreement_id=None, priority="high")
+        assert plain is not None and plain.target_id == default_id
+        assert policies_service.sla_plan_for(conn, agreement_id=agreement, priority="low") is None
+
+        calendar = policies_service.get_calendar(conn, calendar_id=calendar_id)
+        assert calendar.add_business_minutes(datetime(2026, 3, 2, 6, tzinfo=UTC), 60) == datetime(
+            2026, 3, 2, 8, tzinfo=UTC
+        )  # Monday 08:00 Berlin is 07:00 UTC
