@@ -1,0 +1,33 @@
+"""The SLA targets a new work order gets, through the policies domain (business-hours calendars live there)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import psycopg
+
+from service_core.policies import service as policies_service
+
+
+@dataclass(frozen=True, slots=True)
+class SlaDue:
+    target_id: int | None
+    response_due_at: datetime | None
+    resolution_due_at: datetime | None
+
+
+NO_SLA = SlaDue(None, None, None)
+
+
+def sla_due_times(conn: psycopg.Connection, *, agreement_id: int | None, priority: str, start: datetime) -> SlaDue:
+    """When the response and the resolution are due for work of `priority` opened at `start`."""
+    plan = policies_service.sla_plan_for(conn, agreement_id=agreement_id, priority=priority)
+    if plan is None:
+        return NO_SLA
+    calendar = plan.business_calendar
+    return SlaDue(
+        plan.target_id,
+        calendar.add_business_minutes(start, plan.response_minutes),
+        calendar.add_business_minutes(start, plan.resolution_minutes),
+    )

@@ -1,0 +1,171 @@
+"""Bookings through HTTP and with concurrent connections: who sees and moves which booking, credit hold, double
+booking, warnings of manual bookings, automatic assignment with its explanation."""
+
+from __future__ import annotations
+
+import threading
+import time as clock
+from datetime import UTC, datetime, time, timedelta
+
+import psycopg
+import pytest
+
+from service_core.auth.domain import Role
+from service_core.bookings import service as bookings_service
+from service_core.bookings.schemas import BookingCreate
+from service_core.exceptions import Conflict
+from service_core.work_orders import service as work_orders_service
+from service_core.work_orders.schemas import WorkOrderCreate
+from tests import work_factories as wf
+from tests.integration.test_work_orders_lifecycle import book, build, ok, open_order, refused
+from tests.support.api import api_client, bearer, headers_for
+
+pytestmark = pytest.mark.integration
+
+
+def test_technicians_see_and_move_only_their_own_bookings(database_url: str) -> None:
+    w = build(database_url)
+    with api_client(database_url) as api:
+        h = headers_for(database_url, Role.DISPATCHER)
+        mine = book(api, h, open_order(api, h, w)["id"], w.tech_id)
+        theirs = book(api, h, open_order(api, h, w)["id"], w.other_tech_id)
+        tech = bearer(w.tech_user)
+        listed = ok(api.get("/bookings", headers=tech))
+        assert [b["id"] for b in listed["items"]] == [mine["id"]] and listed["total"] == 1
+        assert ok(api.get("/bookings", headers=h))["total"] == 2
+        refused(api.get(f"/bookings/{theirs['id']}", headers=tech), 403, "not yours")
+        refused(
+            api.post(f"/bookings/{theirs['id']}/status", json={"status": "traveling"}, headers=tech), 403, "not yours"
+        )
+        refused(api.get(f"/bookings?resource_id={w.other_tech_id}", headers=tech), 403, "only their own")
+        refused(
+            api.post(
+                f"/work-orders/{theirs['work_order_id']}/complete", json={"resolution_code": "fixed"}, headers=tech
+            ),
+            403,
+            "no booking",
+        )
+        ok(api.post(f"/bookings/{mine['id']}/status", json={"status": "traveling"}, headers=tech))
+        day = mine["start_at"][:10]
+        by_day = ok(api.get(f"/bookings?day={day}&status=traveling", headers=h))
+        assert [b["id"] for b in by_day["items"]] == [mine["id"]]
+        assert ok(api.get("/bookings?day=2001-01-01", headers=h))["total"] == 0
+
+
+def test_credit_hold_blocks_non_emergency_bookings(database_url: str) -> None:
+    w = build(database_url, credit_hold=True)
+    with api_client(database_url) as api:
+        h = headers_for(database_url, Role.DISPATCHER)
+        normal = open_order(api, h, w, priority="normal")
+        slot = {"resource_id": w.tech_id, "start_at": "2030-01-07T09:00:00Z", "end_at": "2030-01-07T10:00:00Z"}
+        refused(api.post(f"/work-orders/{normal['id']}/bookings", json=slot, headers=h), 409, "on credit hold: overdue")
+        refused(api.post(f"/work-orders/{normal['id']}/auto-assign", headers=h), 409, "credit hold")
+        urgent = open_order(api, h, w, priority="emergency")
+        ok(api.post(f"/work-orders/{urgent['id']}/bookings", json=slot, headers=h), 201)
+
+
+def test_double_booking_is_refused_with_a_reason(database_url: str) -> None:
+    w = build(database_url)
+    with api_client(database_url) as api:
+        h = headers_for(database_url, Role.DISPATCHER)
+        first = open_order(api, h, w)
+        second = open_order(api, h, w)
+        slot = {"resource_id": w.tech_id, "start_at": "2030-01-07T09:00:00Z", "end_at": "2030-01-07T11:00:00Z"}
+        ok(api.post(f"/work-orders/{first['id']}/bookings", json=slot, headers=h), 201)
+        overlapping = {**slot, "start_at": "2030-01-07T10:00:00Z", "end_at": "2030-01-07T12:00:00Z"}
+        refused(
+            api.post(f"/work-orders/{second['id']}/bookings", json=overlapping, headers=h),
+            409,
+            "double booking refused",
+        )
+        assert ok(api.get(f"/work-orders/{second['id']}", headers=h))["status"] == "unscheduled"
+        after = {**slot, "start_at": "2030-01-07T11:00:00Z", "end_at": "2030-01-07T12:00:00Z"}
+        ok(api.post(f"/work-orders/{second['id']}/bookings", json=after, headers=h), 201)
+
+
+def test_two_concurrent_transactions_double_booking_exactly_one_wins(database_url: str) -> None:
+    w = build(database_url)
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        orders = [
+            work_orders_service.create_work_order(
+                conn, work_order_in=WorkOrderCreate(account_id=w.account_id, summary=f"job {i}"), actor="test"
+            ).id
+            for i in range(2)
+        ]
+    start = datetime(2030, 2, 4, 9, 0, tzinfo=UTC)
+    outcomes: list[str] = []
+    barrier = threading.Barrier(2)
+
+    def attempt(work_order_id: int) -> None:
+        booking_in = BookingCreate(
+            work_order_id=work_order_id, resource_id=w.tech_id, start_at=start, end_at=start + timedelta(hours=1)
+        )
+        with psycopg.connect(database_url) as conn:
+            barrier.wait(timeout=5)  # both insert at once; the loser waits on the winner's uncommitted row
+            try:
+                bookings_service.create_booking(conn, booking_in=booking_in, actor="test")
+                clock.sleep(0.3)
+                conn.commit()
+                outcomes.append("booked")
+            except Conflict as exc:
+                assert "double booking refused" in str(exc)
+                outcomes.append("refused")
+
+    threads = [threading.Thread(target=attempt, args=(wo,)) for wo in orders]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=20)
+    assert sorted(outcomes) == ["booked", "refused"]
+    with psycopg.connect(database_url) as conn:
+        (count,) = conn.execute("SELECT count(*) FROM work.bookings WHERE status <> 'canceled'").fetchone() or (0,)
+    assert count == 1
+
+
+def test_manual_booking_outside_hours_is_flagged(database_url: str) -> None:
+    w = build(database_url)
+    with psycopg.connect(database_url) as conn:
+        office = wf.resource(conn, name="Office hours", hours=[(d, time(8), time(16)) for d in range(5)])
+        conn.execute(
+            "INSERT INTO resources.time_off (resource_id, start_at, end_at, reason) VALUES (%s, %s, %s, 'training')",
+            (office, datetime(2030, 1, 8, 0, tzinfo=UTC), datetime(2030, 1, 9, 0, tzinfo=UTC)),
+        )
+    with api_client(database_url) as api:
+        h = headers_for(database_url, Role.DISPATCHER)
+        wo = open_order(api, h, w)
+        evening = {"resource_id": office, "start_at": "2030-01-07T17:00:00Z", "end_at": "2030-01-07T18:00:00Z"}
+        flagged = ok(api.post(f"/work-orders/{wo['id']}/bookings", json=evening, headers=h), 201)
+        assert flagged["warnings"] == ["outside the resource's working hours (UTC)"]
+        training = {"resource_id": office, "start_at": "2030-01-08T09:00:00Z", "end_at": "2030-01-08T10:00:00Z"}
+        other = open_order(api, h, w)
+        assert ok(api.post(f"/work-orders/{other['id']}/bookings", json=training, headers=h), 201)["warnings"] == [
+            "during time off: training (from 2030-01-08 00:00 UTC)"
+        ]
+        fine = {"resource_id": office, "start_at": "2030-01-07T09:00:00Z", "end_at": "2030-01-07T10:00:00Z"}
+        third = open_order(api, h, w)
+        assert ok(api.post(f"/work-orders/{third['id']}/bookings", json=fine, headers=h), 201)["warnings"] == []
+        naive = {**fine, "start_at": "2030-01-07T09:00:00"}
+        assert api.post(f"/work-orders/{third['id']}/bookings", json=naive, headers=h).status_code == 422
+
+
+def test_auto_assign_books_the_best_technician_and_explains(database_url: str) -> None:
+    w = build(database_url)
+    with api_client(database_url) as api:
+        h = headers_for(database_url, Role.DISPATCHER)
+        wo = open_order(api, h, w, excluded_resource_ids=[w.other_tech_id])
+        booking = ok(api.post(f"/work-orders/{wo['id']}/auto-assign", headers=h), 201)
+        assert (booking["resource_id"], booking["assigned_by"]) == (w.tech_id, "auto")
+        chosen = booking["explanation"]["chosen"]
+        assert chosen["territory"] == "the site's territory"
+        assert chosen["skills_met"] == {str(w.skill_id): {"required": 2, "has": 4}}
+        assert chosen["job_minutes"] == 81  # 90 min at proficiency 4 (0.9x)
+        assert chosen["travel_minutes"] == 0 and chosen["sla_margin_minutes"] > 0
+        assert {"resource_id": w.other_tech_id, "name": "Other", "reason": "excluded on this work order"} in booking[
+            "explanation"
+        ]["rejected"]
+        assert ok(api.get(f"/work-orders/{wo['id']}", headers=h))["status"] == "scheduled"
+
+        nobody = open_order(api, h, w, excluded_resource_ids=[w.tech_id, w.other_tech_id])
+        refused(api.post(f"/work-orders/{nobody['id']}/auto-assign", headers=h), 409, "excluded on this work order")
+        tech = bearer(w.tech_user)
+        refused(api.post(f"/work-orders/{nobody['id']}/auto-assign", headers=tech), 403, "may not")
