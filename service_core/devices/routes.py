@@ -11,7 +11,7 @@ from service_core.api.deps import ConnDep, CurrentUser, FleetWriter
 from service_core.api.errors import ERROR_RESPONSES, ErrorBody, Responses
 from service_core.api.pagination import Limit, Offset, Page
 from service_core.devices import service as devices_service
-from service_core.devices.schemas import DeviceCreate, DevicePublic
+from service_core.devices.schemas import DeviceCreate, DeviceCredentialsPublic, DevicePublic
 from service_core.exceptions import NotFound
 
 router = APIRouter(prefix="/devices", tags=["devices"], responses=ERROR_RESPONSES)
@@ -47,6 +47,27 @@ def register_device(conn: ConnDep, _: FleetWriter, device_in: DeviceCreate, resp
     except NotFound:
         pass
     return devices_service.register(conn, device_in=device_in)
+
+
+@router.post(
+    "/{device_id}/credentials",
+    summary="Issue the device a new MQTT password (admin, dispatcher); shown in this answer only",
+    responses=NOT_FOUND,
+)
+def rotate_device_credentials(
+    conn: ConnDep, _: FleetWriter, device_id: DeviceId, response: Response
+) -> DeviceCredentialsPublic:
+    response.headers["Cache-Control"] = "no-store"
+    return devices_service.rotate_credentials(conn, device_id=device_id)
+
+
+@router.post(
+    "/{device_id}/revoke",
+    summary="Revoke the device's MQTT credentials (admin, dispatcher); the broker refuses it after its next sync",
+    responses=NOT_FOUND,
+)
+def revoke_device_credentials(conn: ConnDep, _: FleetWriter, device_id: DeviceId) -> DevicePublic:
+    return devices_service.revoke_credentials(conn, device_id=device_id)
 
 
 def device_by_id(conn: psycopg.Connection, device_id: int) -> DevicePublic:

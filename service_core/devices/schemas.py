@@ -32,3 +32,13 @@ class DevicePublic(BaseModel):
     status_changed_at: datetime | None
     last_seen_at: datetime | None
     created_at: datetime
+    credentials_rotated_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+class DeviceCredentialsPublic(BaseModel):
+    """A device's new MQTT credentials.  The password is shown this once: only hashes of it are stored."""
+
+    device: DevicePublic
+    username: str = Field(description="MQTT username: <tenant>/<device_key>, ':' written %3A")
+    password: str = Field(repr=False)

@@ -8,26 +8,65 @@ import orjson
 import psycopg
 from psycopg.rows import class_row
 
+from service_core.devices.broker_auth import (
+    BrokerAccount,
+    broker_username,
+    device_account,
+    generate_password,
+    mosquitto_hash,
+)
 from service_core.devices.domain import hash_password, status_applies
-from service_core.devices.schemas import DeviceCreate, DevicePublic
-from service_core.exceptions import NotFound
+from service_core.devices.schemas import DeviceCreate, DeviceCredentialsPublic, DevicePublic
+from service_core.exceptions import Conflict, NotFound
 
-_COLUMNS = "id, tenant, device_key, device_type, asset_id, status, status_changed_at, last_seen_at, created_at"
+_COLUMNS = (
+    "id, tenant, device_key, device_type, asset_id, status, status_changed_at, last_seen_at, created_at, "
+    "credentials_rotated_at, revoked_at"
+)
 
 
 def register(conn: psycopg.Connection, *, device_in: DeviceCreate) -> DevicePublic:
-    """Create the device, or update its type, asset and credentials if it is already registered."""
-    credentials = hash_password(device_in.password) if device_in.password else None
+    """Create the device, or update its type, asset and credentials if it is already registered.
+
+    A password given here (re)issues the device's credentials, as `rotate_credentials` does."""
+    device = _upsert(conn, device_in=device_in, password=device_in.password, update_existing=True)
+    assert device is not None
+    return device
+
+
+def add(conn: psycopg.Connection, *, device_in: DeviceCreate) -> DeviceCredentialsPublic:
+    """Create a device with generated MQTT credentials (never a chosen password: `device_in.password` is not
+    used); `Conflict` if it is registered already."""
+    password = generate_password()
+    device = _upsert(conn, device_in=device_in, password=password, update_existing=False)
+    if device is None:
+        raise Conflict(f"device {device_in.tenant}/{device_in.device_key} is registered already: rotate its password")
+    return _credentials(device, password)
+
+
+def _upsert(
+    conn: psycopg.Connection, *, device_in: DeviceCreate, password: str | None, update_existing: bool
+) -> DevicePublic | None:
+    """Insert the device (or update it, if `update_existing`); None when it existed and was left alone."""
+    on_conflict = (
+        """DO UPDATE SET
+            device_type = EXCLUDED.device_type,
+            asset_id = COALESCE(EXCLUDED.asset_id, fleet.devices.asset_id),
+            credentials_hash = COALESCE(EXCLUDED.credentials_hash, fleet.devices.credentials_hash),
+            broker_password_hash = COALESCE(EXCLUDED.broker_password_hash, fleet.devices.broker_password_hash),
+            credentials_rotated_at = COALESCE(EXCLUDED.credentials_rotated_at, fleet.devices.credentials_rotated_at),
+            revoked_at = CASE WHEN EXCLUDED.credentials_hash IS NULL THEN fleet.devices.revoked_at END,
+            metadata = fleet.devices.metadata || EXCLUDED.metadata"""
+        if update_existing
+        else "DO NOTHING"
+    )
     with conn.cursor(row_factory=class_row(DevicePublic)) as cur:
         cur.execute(
             f"""
-            INSERT INTO fleet.devices (tenant, device_key, device_type, asset_id, credentials_hash, metadata)
-            VALUES (%s, %s, %s, %s, %s, %s)
-            ON CONFLICT (tenant, device_key) DO UPDATE SET
-                device_type = EXCLUDED.device_type,
-                asset_id = COALESCE(EXCLUDED.asset_id, fleet.devices.asset_id),
-                credentials_hash = COALESCE(EXCLUDED.credentials_hash, fleet.devices.credentials_hash),
-                metadata = fleet.devices.metadata || EXCLUDED.metadata
+            INSERT INTO fleet.devices (tenant, device_key, device_type, asset_id, credentials_hash,
+                                       broker_password_hash, credentials_rotated_at, metadata)
+            VALUES (%s, %s, %s, %s, %s, %s, CASE WHEN %s THEN now() END, %s)
+            ON CONFLICT (tenant, device_key) {on_conflict}
             RETURNING {_COLUMNS}
             """,
             (
@@ -35,13 +74,63 @@ def register(conn: psycopg.Connection, *, device_in: DeviceCreate) -> DevicePubl
                 device_in.device_key,
                 device_in.device_type,
                 device_in.asset_id,
-                credentials,
+                hash_password(password) if password else None,
+                mosquitto_hash(password) if password else None,
+                bool(password),
                 orjson.dumps(device_in.metadata).decode(),
             ),
         )
+        return cur.fetchone()
+
+
+def rotate_credentials(conn: psycopg.Connection, *, device_id: int) -> DeviceCredentialsPublic:
+    """Issue the device a new generated password (lifting a revocation); the old one stops working at the next
+    broker sync."""
+    password = generate_password()
+    with conn.cursor(row_factory=class_row(DevicePublic)) as cur:
+        cur.execute(
+            f"""
+            UPDATE fleet.devices SET credentials_hash = %s, broker_password_hash = %s,
+                                     credentials_rotated_at = now(), revoked_at = NULL
+            WHERE id = %s RETURNING {_COLUMNS}
+            """,
+            (hash_password(password), mosquitto_hash(password), device_id),
+        )
         device = cur.fetchone()
-    assert device is not None
+    if device is None:
+        raise NotFound(f"device {device_id} is not registered")
+    return _credentials(device, password)
+
+
+def revoke_credentials(conn: psycopg.Connection, *, device_id: int) -> DevicePublic:
+    """Forget the device's credentials and mark it revoked; the broker refuses it after the next sync."""
+    with conn.cursor(row_factory=class_row(DevicePublic)) as cur:
+        cur.execute(
+            f"""
+            UPDATE fleet.devices SET credentials_hash = NULL, broker_password_hash = NULL,
+                                     revoked_at = COALESCE(revoked_at, now())
+            WHERE id = %s RETURNING {_COLUMNS}
+            """,
+            (device_id,),
+        )
+        device = cur.fetchone()
+    if device is None:
+        raise NotFound(f"device {device_id} is not registered")
     return device
+
+
+def broker_accounts(conn: psycopg.Connection) -> list[BrokerAccount]:
+    """The broker accounts of every device that has credentials and is not revoked."""
+    rows = conn.execute(
+        "SELECT tenant, device_key, broker_password_hash FROM fleet.devices "
+        "WHERE broker_password_hash IS NOT NULL AND revoked_at IS NULL ORDER BY tenant, device_key"
+    ).fetchall()
+    return [device_account(tenant, key, password_hash) for tenant, key, password_hash in rows]
+
+
+def _credentials(device: DevicePublic, password: str) -> DeviceCredentialsPublic:
+    username = broker_username(device.tenant, device.device_key)
+    return DeviceCredentialsPublic(device=device, username=username, password=password)
 
 
 def register_many(conn: psycopg.Connection, *, devices_in: list[DeviceCreate]) -> list[DevicePublic]:
