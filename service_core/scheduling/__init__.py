@@ -1,2 +1,3 @@
 """Scheduling: building technicians' routes.  `routing/` holds the time-window routing core (instances, an
-independent checker, the solver adapter, a baseline) and `bench` measures it on published instances."""
+independent checker, the solver adapter, a baseline), `fieldservice/` the field-service optimizer built on it
+(skills, territories, bookings, breaks, re-planning, explanations) and `bench` measures both."""
