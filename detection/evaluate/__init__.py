@@ -1,0 +1,1 @@
+"""Benchmark evaluations (NAB, SKAB, C-MAPSS) of the detection models."""
