@@ -11,7 +11,17 @@ from service_core.messagebus import Handler
 @cache
 def _registry() -> dict[type[Event], tuple[Handler, ...]]:
     # Imports live here, not at module level, so that domains never import each other through the bus.
-    return {}
+    from service_core.billing.drafting import draft_invoice_for_posted_work
+    from service_core.conditions.handlers import resolve_conditions_of_posted_work
+    from service_core.events import AccountBalanceChanged, InvoiceIssued, PaymentRecorded, WorkOrderPosted
+    from service_core.receivables import credit
+
+    return {
+        WorkOrderPosted: (draft_invoice_for_posted_work, resolve_conditions_of_posted_work),
+        InvoiceIssued: (credit.on_invoice_issued,),
+        PaymentRecorded: (credit.on_payment_recorded,),
+        AccountBalanceChanged: (credit.on_balance_changed,),
+    }
 
 
 def handlers_for(event_type: type[Event]) -> tuple[Handler, ...]:
