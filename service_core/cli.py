@@ -10,10 +10,14 @@ import typer
 
 from service_core.auth.domain import Role
 from service_core.config import CoreSettings
+from service_core.devices.cli import broker_app
 from service_core.exceptions import AssetPulseError
 
 if TYPE_CHECKING:
+    from pydantic import ValidationError
+
     from ingest.deadletter import Kind
+    from service_core.devices.schemas import DeviceCredentialsPublic
 
 app = typer.Typer(
     help="AssetPulse: from a sensor reading to cash in the bank.",
@@ -26,6 +30,7 @@ deadletter_app = typer.Typer(help="Messages the ingestor could not store: inspec
 app.add_typer(db_app, name="db")
 app.add_typer(devices_app, name="devices")
 app.add_typer(deadletter_app, name="deadletter")
+app.add_typer(broker_app, name="broker")
 
 
 users_app = typer.Typer(help="People who use the API, and their roles.", no_args_is_help=True)
@@ -38,6 +43,46 @@ def api() -> None:
     from service_core.api.main import main as api_main
 
     api_main(core=_core())
+
+
+@app.command("dashboard")
+def dashboard(
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port of the dashboard.")] = 8501,
+    host: Annotated[str, typer.Option(help="Address the dashboard listens on.")] = "127.0.0.1",
+    api_url: Annotated[
+        str | None, typer.Option(envvar="ASSETPULSE_API_URL", help="The API it reads (default http://127.0.0.1:8000).")
+    ] = None,
+) -> None:
+    """Serve the Streamlit dashboard; it reads only the API, with each user's own login."""
+    import os
+    import subprocess
+
+    app_path = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
+    env = {**os.environ, **({"ASSETPULSE_API_URL": api_url} if api_url else {})}
+    command = [sys.executable, "-m", "streamlit", "run", str(app_path), "--server.port", str(port),
+               "--server.address", host, "--server.headless", "true",
+               "--browser.gatherUsageStats", "false"]  # fmt: skip
+    raise typer.Exit(subprocess.call(command, env=env))
+
+
+@app.command("doctor")
+def doctor(as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False) -> None:
+    """Check a deployment: database, migrations, storage, clocks, broker, anonymous access, API settings."""
+    import json
+
+    from ingest.config import IngestSettings
+    from service_core.doctor.checks import run_checks
+    from service_core.doctor.result import Level, render, verdict
+
+    core = _core()
+    checks = run_checks(database_url=_url(), mqtt_url=IngestSettings().mqtt_url, core=core)
+    overall = verdict(checks)
+    if as_json:
+        typer.echo(json.dumps({"overall": overall.value, "checks": [c.as_dict() for c in checks]}))
+    else:
+        typer.echo(render(checks))
+    if overall is Level.FAIL:
+        raise typer.Exit(1)
 
 
 @users_app.command("create")
@@ -67,13 +112,17 @@ def users_create(
 
 
 def _mount_tools() -> None:
+    from detection.cli import eval_app
     from ingest.bench.cli import app as bench_app
+    from service_core.api.bench.cli import app as api_bench_app
     from service_core.scheduling.cli import app as schedule_app
     from simulators.cli import app as simulate_app
 
     bench_app.add_typer(schedule_app)  # merges its `schedule` command: `assetpulse bench schedule`
+    bench_app.add_typer(api_bench_app)  # `assetpulse bench api`
     app.add_typer(simulate_app, name="simulate")
     app.add_typer(bench_app, name="bench", help="Benchmarks that print their figures and ratios to baselines.")
+    app.add_typer(eval_app, name="eval", help="Evaluate the detection models on benchmarks (NAB, SKAB, C-MAPSS).")
 
 
 _mount_tools()
@@ -149,9 +198,9 @@ def devices_register(
     device: Annotated[list[str], typer.Option("--device", "-d", help="Device key; repeat for several.")],
     device_type: Annotated[str, typer.Option("--type")],
     asset_id: Annotated[int | None, typer.Option()] = None,
-    password: Annotated[str | None, typer.Option(help="MQTT password; stored only as a scrypt hash.")] = None,
+    password: Annotated[str | None, typer.Option(help="MQTT password; stored only hashed.")] = None,
 ) -> None:
-    """Register devices (or update them) in the registry."""
+    """Register devices (or update them) in the registry; `devices add` generates credentials instead."""
     import psycopg
     from pydantic import ValidationError
 
@@ -164,8 +213,7 @@ def devices_register(
             for d in device
         ]
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors(include_url=False))
-        raise typer.BadParameter(problems) from exc
+        raise _bad_parameter(exc) from exc
     with psycopg.connect(_url()) as conn:
         for d in service.register_many(conn, devices_in=devices_in):
             typer.echo(f"{d.id}\t{d.tenant}/{d.device_key}\t{d.device_type}")
@@ -182,6 +230,75 @@ def devices_list(tenant: Annotated[str | None, typer.Option()] = None) -> None:
         for d in service.list_devices(conn, tenant=tenant):
             seen = d.last_seen_at.isoformat(timespec="seconds") if d.last_seen_at else "never"
             typer.echo(f"{d.id}\t{d.tenant}/{d.device_key}\t{d.device_type}\t{d.status}\tlast seen {seen}")
+
+
+@devices_app.command("add")
+def devices_add(
+    tenant: Annotated[str, typer.Option()],
+    device: Annotated[str, typer.Option("--device", "-d", help="Device key.")],
+    device_type: Annotated[str, typer.Option("--type")],
+    asset_id: Annotated[int | None, typer.Option()] = None,
+) -> None:
+    """Register a new device with generated MQTT credentials; its password is printed this once."""
+    import psycopg
+    from pydantic import ValidationError
+
+    from service_core.devices import service
+    from service_core.devices.schemas import DeviceCreate
+
+    try:
+        device_in = DeviceCreate(tenant=tenant, device_key=device, device_type=device_type, asset_id=asset_id)
+    except ValidationError as exc:
+        raise _bad_parameter(exc) from exc
+    with psycopg.connect(_url()) as conn:
+        credentials = service.add(conn, device_in=device_in)
+    _echo_credentials(credentials)
+
+
+@devices_app.command("rotate")
+def devices_rotate(
+    tenant: Annotated[str, typer.Option()], device: Annotated[str, typer.Option("--device", "-d")]
+) -> None:
+    """Issue a device a new MQTT password (printed this once); the old one works until the next broker sync."""
+    import psycopg
+
+    from service_core.devices import service
+
+    with psycopg.connect(_url()) as conn:
+        device_id = service.get(conn, tenant=tenant, device_key=device).id
+        credentials = service.rotate_credentials(conn, device_id=device_id)
+    _echo_credentials(credentials)
+
+
+@devices_app.command("revoke")
+def devices_revoke(
+    tenant: Annotated[str, typer.Option()], device: Annotated[str, typer.Option("--device", "-d")]
+) -> None:
+    """Revoke a device's MQTT credentials; the broker refuses it from the next `broker sync-auth` on."""
+    import psycopg
+
+    from service_core.devices import service
+
+    with psycopg.connect(_url()) as conn:
+        device_id = service.get(conn, tenant=tenant, device_key=device).id
+        d = service.revoke_credentials(conn, device_id=device_id)
+    typer.echo(f"{d.id}\t{d.tenant}/{d.device_key}\trevoked at {d.revoked_at}")
+    typer.secho("run `assetpulse broker sync-auth` to apply it on the broker", err=True)
+
+
+def _echo_credentials(credentials: DeviceCredentialsPublic) -> None:
+    d = credentials.device
+    typer.echo(f"{d.id}\t{d.tenant}/{d.device_key}\t{d.device_type}")
+    typer.echo(f"mqtt username: {credentials.username}")
+    typer.echo(f"mqtt password: {credentials.password}")
+    typer.secho(
+        "The password is shown only now. Run `assetpulse broker sync-auth` to apply it on the broker.", err=True
+    )
+
+
+def _bad_parameter(exc: ValidationError) -> typer.BadParameter:
+    problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors(include_url=False))
+    return typer.BadParameter(problems)
 
 
 KindOption = Annotated[str, typer.Option("--kind", help="dead_letters (malformed) or quarantine (held back).")]

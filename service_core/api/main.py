@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+
 import uvicorn
+from fastapi import FastAPI
 from pydantic import ValidationError
 
 from service_core.api.app import create_app
@@ -23,6 +26,13 @@ def load_settings() -> ApiSettings:
         raise ConfigurationError(f"API settings refused: {reasons}") from exc
 
 
+def app_from_env() -> FastAPI:
+    """The app of one uvicorn worker process (`--factory`): settings from the environment, schema already migrated."""
+    core = CoreSettings()
+    configure_logging(core.log_level, core.log_format)
+    return create_app(load_settings(), database_url=database_url(core))
+
+
 def main(settings: ApiSettings | None = None, *, core: CoreSettings | None = None) -> None:
     """Serve the API until interrupted; pending migrations are applied first."""
     core = core or CoreSettings()
@@ -30,5 +40,20 @@ def main(settings: ApiSettings | None = None, *, core: CoreSettings | None = Non
     settings = settings or load_settings()
     url = database_url(core)
     migrate(url, timescale=core.timescale)
+    if settings.workers > 1:
+        # Worker processes build their own app from the environment: they must share the database and the secret.
+        os.environ["ASSETPULSE_DATABASE_URL"] = url
+        os.environ["ASSETPULSE_JWT_SECRET"] = settings.signing_secret
+        uvicorn.run(
+            "service_core.api.main:app_from_env",
+            factory=True,
+            workers=settings.workers,
+            host=settings.host,
+            port=settings.port,
+            log_level=core.log_level.lower(),
+            log_config=None,
+            access_log=False,
+        )
+        return
     app = create_app(settings, database_url=url)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=core.log_level.lower(), log_config=None)

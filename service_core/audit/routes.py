@@ -1,9 +1,34 @@
-"""HTTP routes of the audit domain."""
+"""HTTP routes of the audit trail: who changed what and when (admin and finance)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
 
+from fastapi import APIRouter, Depends, Query
+
+from service_core.api.deps import ConnDep, require_roles
 from service_core.api.errors import ERROR_RESPONSES
+from service_core.api.pagination import Limit
+from service_core.audit import service as audit_service
+from service_core.audit.schemas import ChangePublic
+from service_core.auth.domain import Principal, Role
 
 router = APIRouter(prefix="/audit", tags=["audit"], responses=ERROR_RESPONSES)
+
+Auditor = Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.FINANCE))]
+
+
+@router.get("/changes", summary="Changes to business records, newest first; page with before_id")
+def list_changes(
+    conn: ConnDep,
+    _: Auditor,
+    *,
+    table: Annotated[str | None, Query(pattern=r"^[a-z_]+\.[a-z_]+$", description="e.g. work.work_orders")] = None,
+    record_id: Annotated[str | None, Query(max_length=100)] = None,
+    actor: Annotated[str | None, Query(max_length=100, description="e.g. user:7")] = None,
+    before_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+    limit: Limit = 100,
+) -> list[ChangePublic]:
+    return audit_service.list_changes(
+        conn, table_name=table, record_id=record_id, actor=actor, before_id=before_id, limit=limit
+    )

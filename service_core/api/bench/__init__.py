@@ -1,0 +1,1 @@
+"""`assetpulse bench api`: the work-order endpoints under load from a separate process."""

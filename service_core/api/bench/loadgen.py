@@ -1,0 +1,184 @@
+"""An open-loop HTTP load generator, run as its own process (`python -m service_core.api.bench.loadgen ...`).
+
+Requests are started on a fixed schedule (the target rate), whether or not earlier ones have finished, and each
+latency is measured from its scheduled start: a slow server shows up as latency, not as a politely lower rate
+("coordinated omission" avoided).  Prints one JSON object with the figures per operation and overall.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from service_core.analytics.domain import percentile
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    name: str
+    weight: float
+    request: Callable[[httpx.AsyncClient, random.Random, dict[str, Any]], Any]
+
+
+def _list_work_orders(client: httpx.AsyncClient, rng: random.Random, ctx: dict[str, Any]) -> Any:
+    params: dict[str, Any] = {"limit": 50}
+    choice = rng.random()
+    if choice < 0.4:
+        params["status"] = rng.choice(["unscheduled", "scheduled", "in_progress"])
+    elif choice < 0.7:
+        params["account_id"] = rng.randint(1, ctx["accounts"])
+    elif choice < 0.85:
+        params["priority"] = rng.choice(["emergency", "high"])
+    return client.get("/work-orders", params=params)
+
+
+def _create_work_order(client: httpx.AsyncClient, rng: random.Random, ctx: dict[str, Any]) -> Any:
+    asset_id = rng.randint(1, ctx["assets"])
+    body = {
+        "account_id": 1 + asset_id % ctx["accounts"],
+        "asset_id": asset_id,
+        "work_type": rng.choice(["repair", "maintenance", "inspection"]),
+        "priority": rng.choice(["normal", "high", "low"]),
+        "summary": f"bench order for asset {asset_id}",
+    }
+    return client.post("/work-orders", json=body)
+
+
+def _health(client: httpx.AsyncClient, rng: random.Random, ctx: dict[str, Any]) -> Any:
+    return client.get("/health")
+
+
+BASELINES = {"health": Operation("health", 1.0, _health)}
+OPERATIONS = {
+    "list_work_orders": Operation("list_work_orders", 0.5, _list_work_orders),
+    "create_work_order": Operation("create_work_order", 0.5, _create_work_order),
+}
+
+
+@dataclass(slots=True)
+class Sample:
+    operation: str
+    latency_ms: float
+    ok: bool
+    status: int
+
+
+async def run(
+    base_url: str,
+    headers: dict[str, str],
+    *,
+    rate: float,
+    seconds: float,
+    warmup: float,
+    ctx: dict[str, Any],
+    seed: int,
+    ops: list[Operation],
+) -> dict[str, Any]:
+    rng = random.Random(seed)
+    weights = [op.weight for op in ops]
+    samples: list[Sample] = []
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+    async with httpx.AsyncClient(base_url=base_url, headers=headers, limits=limits, timeout=30.0) as client:
+        tasks: list[asyncio.Task[None]] = []
+        start = time.perf_counter()
+        total = int(rate * (warmup + seconds))
+        for i in range(total):
+            scheduled = start + i / rate
+            delay = scheduled - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            op = rng.choices(ops, weights)[0]
+            measured = i >= rate * warmup
+            tasks.append(asyncio.create_task(_one(client, op, rng, ctx, scheduled, samples if measured else None)))
+        await asyncio.gather(*tasks)
+        elapsed = time.perf_counter() - start - warmup
+    return summarize(samples, elapsed)
+
+
+async def _one(  # noqa: PLR0917
+    client: httpx.AsyncClient,
+    op: Operation,
+    rng: random.Random,
+    ctx: dict[str, Any],
+    scheduled: float,
+    samples: list[Sample] | None,
+) -> None:
+    try:
+        response = await op.request(client, rng, ctx)
+        ok, status = response.status_code < 400, response.status_code
+    except httpx.HTTPError:
+        ok, status = False, 0
+    if samples is not None:
+        samples.append(Sample(op.name, (time.perf_counter() - scheduled) * 1000, ok, status))
+
+
+def summarize(samples: list[Sample], elapsed: float) -> dict[str, Any]:
+    """Overall and per-operation throughput, latency percentiles and errors."""
+    by_op: dict[str, list[Sample]] = defaultdict(list)
+    for s in samples:
+        by_op[s.operation].append(s)
+
+    def figures(group: list[Sample]) -> dict[str, Any]:
+        latencies = [s.latency_ms for s in group]
+        errors = sum(1 for s in group if not s.ok)
+        return {
+            "requests": len(group),
+            "rps": round(len(group) / elapsed, 1) if elapsed > 0 else 0.0,
+            "p50_ms": round(percentile(latencies, 50) or 0.0, 2),
+            "p95_ms": round(percentile(latencies, 95) or 0.0, 2),
+            "p99_ms": round(percentile(latencies, 99) or 0.0, 2),
+            "errors": errors,
+            "statuses": dict(sorted(_count_statuses(group).items())),
+        }
+
+    return {**figures(samples), "seconds": round(elapsed, 2), "operations": {k: figures(v) for k, v in by_op.items()}}
+
+
+def _count_statuses(group: list[Sample]) -> dict[str, int]:
+    counts: dict[str, int] = defaultdict(int)
+    for s in group:
+        counts[str(s.status)] += 1
+    return counts
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--base-url", required=True)
+    parser.add_argument("--token", required=True)
+    parser.add_argument("--rate", type=float, default=500.0)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--warmup", type=float, default=3.0)
+    parser.add_argument("--accounts", type=int, required=True)
+    parser.add_argument("--assets", type=int, required=True)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--only", choices=sorted(BASELINES), help="run a baseline operation instead of the mix")
+    args = parser.parse_args()
+    headers = {"Authorization": f"Bearer {args.token}"}
+    ctx = {"accounts": args.accounts, "assets": args.assets}
+    ops = [BASELINES[args.only]] if args.only else list(OPERATIONS.values())
+    result = asyncio.run(
+        run(
+            args.base_url,
+            headers,
+            rate=args.rate,
+            seconds=args.seconds,
+            warmup=args.warmup,
+            ctx=ctx,
+            seed=args.seed,
+            ops=ops,
+        )
+    )
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

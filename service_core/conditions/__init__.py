@@ -1,0 +1,1 @@
+"""conditions domain: what detection found wrong with an asset, and the work it opens."""

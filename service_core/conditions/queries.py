@@ -1,0 +1,94 @@
+"""The read side of conditions: the inbox, precision per failure mode, asset health."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import psycopg
+from psycopg.rows import class_row
+
+from service_core.conditions import domain
+from service_core.conditions.schemas import AssetHealthPublic, ConditionPublic, FailureModePrecision
+from service_core.conditions.service import COLUMNS
+from service_core.exceptions import NotFound
+
+
+def list_page(
+    conn: psycopg.Connection,
+    *,
+    status: str | None,
+    severity: str | None,
+    category: str | None,
+    asset_id: int | None,
+    open_only: bool,
+    limit: int,
+    offset: int,
+) -> tuple[list[ConditionPublic], int]:
+    """Most severe first, then newest; `open_only` gives the inbox (raised, acknowledged, snoozed)."""
+    where = """
+        WHERE (%(status)s::text IS NULL OR status = %(status)s)
+          AND (%(severity)s::text IS NULL OR severity = %(severity)s)
+          AND (%(category)s::text IS NULL OR category = %(category)s)
+          AND (%(asset)s::bigint IS NULL OR asset_id = %(asset)s)
+          AND (NOT %(open)s OR status IN ('raised', 'acknowledged', 'snoozed'))
+    """
+    params = {
+        "status": status, "severity": severity, "category": category, "asset": asset_id, "open": open_only,
+        "limit": limit, "offset": offset,
+    }  # fmt: skip
+    row = conn.execute(f"SELECT count(*) FROM detection.conditions {where}", params).fetchone()
+    with conn.cursor(row_factory=class_row(ConditionPublic)) as cur:
+        cur.execute(
+            f"""
+            SELECT {COLUMNS} FROM detection.conditions {where}
+            ORDER BY array_position(ARRAY['critical', 'major', 'warning'], severity), raised_at DESC, id DESC
+            LIMIT %(limit)s OFFSET %(offset)s
+            """,
+            params,
+        )
+        return cur.fetchall(), int(row[0]) if row else 0
+
+
+def precision_by_failure_mode(conn: psycopg.Connection, *, since: datetime | None) -> list[FailureModePrecision]:
+    rows = conn.execute(
+        """
+        SELECT failure_mode, category,
+               count(*) FILTER (WHERE outcome = 'true_alarm'),
+               count(*) FILTER (WHERE outcome = 'false_alarm'),
+               count(*) FILTER (WHERE outcome IS NULL)
+        FROM detection.conditions
+        WHERE %(since)s::timestamptz IS NULL OR raised_at >= %(since)s
+        GROUP BY failure_mode, category ORDER BY failure_mode, category
+        """,
+        {"since": since},
+    ).fetchall()
+    return [
+        FailureModePrecision(
+            failure_mode=mode,
+            category=category,
+            true_alarms=t,
+            false_alarms=f,
+            unjudged=u,
+            precision=domain.precision(t, f),
+        )
+        for mode, category, t, f, u in rows
+    ]
+
+
+def asset_health(conn: psycopg.Connection, *, asset_id: int) -> AssetHealthPublic:
+    with conn.cursor(row_factory=class_row(AssetHealthPublic)) as cur:
+        cur.execute(
+            """
+            SELECT h.asset_id, h.scored_at, h.health_score, h.anomaly_score, h.contributions, h.rul_hours,
+                   h.rul_low_hours, h.rul_high_hours, h.model_version,
+                   (SELECT count(*) FROM detection.conditions AS c
+                    WHERE c.asset_id = h.asset_id AND c.status IN ('raised', 'acknowledged', 'snoozed'))
+                   AS open_conditions
+            FROM detection.asset_health AS h WHERE h.asset_id = %s
+            """,
+            (asset_id,),
+        )
+        health = cur.fetchone()
+    if health is None:
+        raise NotFound(f"asset {asset_id} has not been scored yet")
+    return health

@@ -1,0 +1,93 @@
+"""HTTP routes of conditions: the inbox, acknowledge, snooze, link or open work; alarm precision; asset health."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, status
+
+from service_core.api.deps import ConnDep, CurrentUser, Dispatcher
+from service_core.api.errors import ERROR_RESPONSES
+from service_core.api.pagination import Limit, Offset, Page
+from service_core.conditions import queries
+from service_core.conditions import service as conditions_service
+from service_core.conditions.schemas import (
+    AssetHealthPublic,
+    Category,
+    ConditionPublic,
+    ConditionReport,
+    FailureModePrecision,
+    LinkIn,
+    ReportOutcome,
+    Severity,
+    SnoozeIn,
+)
+
+router = APIRouter(prefix="/conditions", tags=["conditions"], responses=ERROR_RESPONSES)
+
+ConditionId = Annotated[int, Path(ge=1, le=2**62)]
+
+
+@router.get("", summary="Conditions, most severe and newest first; open=true gives the inbox")
+def list_conditions(
+    conn: ConnDep,
+    _: CurrentUser,
+    *,
+    status_filter: Annotated[
+        str | None, Query(alias="status", pattern="^(raised|acknowledged|snoozed|cleared|resolved)$")
+    ] = None,
+    severity: Severity | None = None,
+    category: Category | None = None,
+    asset_id: Annotated[int | None, Query(ge=1)] = None,
+    open_only: Annotated[bool, Query(alias="open")] = False,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[ConditionPublic]:
+    items, total = queries.list_page(
+        conn, status=status_filter, severity=severity, category=category, asset_id=asset_id, open_only=open_only,
+        limit=limit, offset=offset,
+    )  # fmt: skip
+    return Page[ConditionPublic](items=items, total=total, limit=limit, offset=offset)
+
+
+@router.get("/precision", summary="Share of judged alarms that were true, per failure mode")
+def read_precision(
+    conn: ConnDep, _: CurrentUser, since: Annotated[datetime | None, Query()] = None
+) -> list[FailureModePrecision]:
+    return queries.precision_by_failure_mode(conn, since=since)
+
+
+@router.get("/health/{asset_id}", summary="An asset's health score, contributing signals and RUL")
+def read_asset_health(conn: ConnDep, _: CurrentUser, asset_id: ConditionId) -> AssetHealthPublic:
+    return queries.asset_health(conn, asset_id=asset_id)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, summary="Report a condition (a detector or integration)")
+def report_condition(conn: ConnDep, principal: Dispatcher, report_in: ConditionReport) -> ReportOutcome:
+    return conditions_service.report(conn, report_in=report_in, actor=principal.actor)
+
+
+@router.get("/{condition_id}")
+def read_condition(conn: ConnDep, _: CurrentUser, condition_id: ConditionId) -> ConditionPublic:
+    return conditions_service.get(conn, condition_id=condition_id)
+
+
+@router.post("/{condition_id}/acknowledge")
+def acknowledge(conn: ConnDep, principal: Dispatcher, condition_id: ConditionId) -> ConditionPublic:
+    return conditions_service.acknowledge(conn, condition_id=condition_id, actor=principal.actor)
+
+
+@router.post("/{condition_id}/snooze")
+def snooze(conn: ConnDep, _: Dispatcher, condition_id: ConditionId, snooze_in: SnoozeIn) -> ConditionPublic:
+    return conditions_service.snooze(conn, condition_id=condition_id, until=snooze_in.until)
+
+
+@router.post("/{condition_id}/link", summary="Attach to an existing open work order")
+def link(conn: ConnDep, _: Dispatcher, condition_id: ConditionId, link_in: LinkIn) -> ConditionPublic:
+    return conditions_service.link_work_order(conn, condition_id=condition_id, work_order_id=link_in.work_order_id)
+
+
+@router.post("/{condition_id}/work-order", summary="Open work for the condition by the rules (or attach)")
+def open_work(conn: ConnDep, principal: Dispatcher, condition_id: ConditionId) -> ReportOutcome:
+    return conditions_service.open_work_order(conn, condition_id=condition_id, actor=principal.actor)

@@ -1,0 +1,1 @@
+"""`assetpulse doctor`: checks a deployment and says what is wrong in plain words."""

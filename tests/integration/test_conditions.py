@@ -1,0 +1,155 @@
+"""Conditions against a real PostgreSQL: raised once, work opened once, attached, followed up, resolved by closed
+work; the inbox through HTTP."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+import pytest
+
+from service_core.auth.domain import Role
+from service_core.conditions import service as conditions
+from service_core.conditions.handlers import resolve_conditions_of_posted_work
+from service_core.conditions.schemas import ConditionReport
+from service_core.events import WorkOrderPosted
+from tests.factories import insert_asset, rows, scalar
+from tests.support.api import api_client, headers_for
+
+pytestmark = pytest.mark.integration
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+def condition_report(asset_id: int, *, mode: str = "bearing_wear", category: str = "equipment", severity: str = "major",
+                     at: datetime = NOW, score: float = 3.0) -> ConditionReport:  # fmt: skip
+    return ConditionReport(
+        asset_id=asset_id,
+        failure_mode=mode,
+        category=category,  # type: ignore[arg-type]
+        severity=severity,  # type: ignore[arg-type]
+        onset_at=at - timedelta(minutes=5),
+        at=at,
+        score=score,
+        evidence={"contributions": [{"signal": "vibration", "share": 0.7}, {"signal": "temp", "share": 0.2}]},
+    )
+
+
+@pytest.fixture
+def asset_id(database_url: str) -> int:
+    with psycopg.connect(database_url) as conn:
+        return insert_asset(conn, name="Feed pump 3")
+
+
+def report(url: str, report_in: ConditionReport):
+    with psycopg.connect(url) as conn:
+        return conditions.report(conn, report_in=report_in)
+
+
+def test_a_new_condition_opens_one_work_order_by_the_rules(database_url: str, asset_id: int):
+    first = report(database_url, condition_report(asset_id))
+    assert first.created and first.work == "open" and first.work_order_id is not None
+    wo = rows(database_url, "SELECT source, work_type, priority, condition_id, asset_id, description "
+              "FROM work.work_orders WHERE id = %s", (first.work_order_id,))[0]  # fmt: skip
+    assert wo[:5] == ("iot_condition", "repair", "high", first.condition.id, asset_id)
+    assert "vibration (70%)" in str(wo[5])
+
+    again = report(
+        database_url, condition_report(asset_id, severity="critical", score=5.0, at=NOW + timedelta(minutes=1))
+    )
+    assert not again.created and again.work == "already_linked"
+    assert again.condition.id == first.condition.id
+    assert (again.condition.severity, again.condition.peak_score) == ("critical", 5.0)
+    assert scalar(database_url, "SELECT count(*) FROM work.work_orders") == 1
+
+
+def test_sensor_faults_open_a_sensor_check_not_a_repair(database_url: str, asset_id: int):
+    outcome = report(database_url, condition_report(asset_id, mode="stuck", category="sensor", severity="warning"))
+    assert outcome.work == "open"
+    assert scalar(database_url, "SELECT work_type FROM work.work_orders WHERE id = %s", (outcome.work_order_id,)) == (
+        "sensor_check"
+    )
+
+
+def test_concurrent_detectors_raise_one_condition_and_one_work_order(database_url: str, asset_id: int):
+    barrier = threading.Barrier(4)
+    errors: list[BaseException] = []
+
+    def detector(i: int) -> None:
+        try:
+            with psycopg.connect(database_url) as conn:
+                barrier.wait()
+                conditions.report(conn, report_in=condition_report(asset_id, at=NOW + timedelta(seconds=i)))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=detector, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert scalar(database_url, "SELECT count(*) FROM detection.conditions") == 1
+    assert scalar(database_url, "SELECT count(*) FROM work.work_orders") == 1
+
+
+def test_a_recurring_condition_attaches_to_open_work_then_follows_up_closed_work(database_url: str, asset_id: int):
+    first = report(database_url, condition_report(asset_id))
+    with psycopg.connect(database_url) as conn:
+        conditions.clear(conn, asset_id=asset_id, failure_mode="bearing_wear", at=NOW + timedelta(minutes=10))
+    second = report(database_url, condition_report(asset_id, at=NOW + timedelta(minutes=20)))
+    assert second.created and second.work == "attach" and second.work_order_id == first.work_order_id
+
+    with psycopg.connect(database_url) as conn:  # the job is done and posted with the fault confirmed
+        conn.execute(
+            "UPDATE work.work_orders SET status = 'completed', completed_at = %s, resolution_code = 'fault_confirmed' "
+            "WHERE id = %s",
+            (NOW + timedelta(hours=1), first.work_order_id),
+        )
+        conn.execute(
+            "UPDATE work.work_orders SET status = 'posted', posted_at = now() WHERE id = %s", (first.work_order_id,)
+        )
+        resolve_conditions_of_posted_work(conn, WorkOrderPosted(work_order_id=first.work_order_id, actor="user:1"))
+    resolved = rows(database_url, "SELECT status, outcome FROM detection.conditions ORDER BY id")
+    assert resolved == [("resolved", "true_alarm"), ("resolved", "true_alarm")]
+
+    third = report(database_url, condition_report(asset_id, at=NOW + timedelta(days=2)))
+    assert third.created and third.work == "follow_up"
+    assert scalar(database_url, "SELECT parent_id FROM work.work_orders WHERE id = %s", (third.work_order_id,)) == (
+        first.work_order_id
+    )
+
+
+def test_the_inbox_through_http(database_url: str, asset_id: int):
+    outcome = report(database_url, condition_report(asset_id))
+    cid = outcome.condition.id
+    with api_client(database_url) as api:
+        dispatcher, viewer = headers_for(database_url, Role.DISPATCHER), headers_for(database_url, Role.VIEWER)
+        inbox = api.get("/conditions", params={"open": True}, headers=viewer)
+        assert inbox.status_code == 200 and inbox.json()["total"] == 1
+        assert inbox.json()["items"][0]["work_order_id"] == outcome.work_order_id
+
+        assert api.post(f"/conditions/{cid}/acknowledge", headers=viewer).status_code == 403
+        ack = api.post(f"/conditions/{cid}/acknowledge", headers=dispatcher)
+        assert ack.status_code == 200 and ack.json()["status"] == "acknowledged"
+        assert ack.json()["acknowledged_by"].startswith("user:")
+
+        past = api.post(f"/conditions/{cid}/snooze", json={"until": "2020-01-01T00:00:00Z"}, headers=dispatcher)
+        assert past.status_code == 422
+        naive = api.post(f"/conditions/{cid}/snooze", json={"until": "2099-01-01T00:00:00"}, headers=dispatcher)
+        assert naive.status_code == 422
+        snoozed = api.post(f"/conditions/{cid}/snooze", json={"until": "2099-01-01T00:00:00Z"}, headers=dispatcher)
+        assert snoozed.status_code == 200 and snoozed.json()["status"] == "snoozed"
+
+        with psycopg.connect(database_url) as conn:
+            conditions.clear(conn, asset_id=asset_id, failure_mode="bearing_wear", at=NOW)
+        refused = api.post(f"/conditions/{cid}/acknowledge", headers=dispatcher)
+        assert refused.status_code == 409 and "cleared" in refused.json()["error"]["message"]
+        assert api.get("/conditions/999999", headers=viewer).status_code == 404
+
+        precision = api.get("/conditions/precision", headers=viewer).json()
+        assert precision == [
+            {"failure_mode": "bearing_wear", "category": "equipment", "true_alarms": 0, "false_alarms": 0,
+             "unjudged": 1, "precision": None}
+        ]  # fmt: skip
