@@ -55,14 +55,22 @@ def dashboard(
 ) -> None:
     """Serve the Streamlit dashboard; it reads only the API, with each user's own login."""
     import os
+    import signal
     import subprocess
 
     app_path = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
     env = {**os.environ, **({"ASSETPULSE_API_URL": api_url} if api_url else {})}
     command = [sys.executable, "-m", "streamlit", "run", str(app_path), "--server.port", str(port),
                "--server.address", host, "--server.headless", "true",
-               "--browser.gatherUsageStats", "false"]  # fmt: skip
-    raise typer.Exit(subprocess.call(command, env=env))
+               "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer"]  # fmt: skip
+    process = subprocess.Popen(command, env=env)
+    signal.signal(signal.SIGTERM, lambda *_: process.terminate())  # stopping us stops Streamlit too
+    try:
+        code = process.wait()
+    except KeyboardInterrupt:
+        process.terminate()
+        code = process.wait()
+    raise typer.Exit(code)
 
 
 @app.command("doctor")
@@ -115,14 +123,21 @@ def _mount_tools() -> None:
     from detection.cli import eval_app
     from ingest.bench.cli import app as bench_app
     from service_core.api.bench.cli import app as api_bench_app
+    from service_core.jobs.cli import app as jobs_app
     from service_core.scheduling.cli import app as schedule_app
+    from service_core.seed.cli import app as seed_app
     from simulators.cli import app as simulate_app
 
     bench_app.add_typer(schedule_app)  # merges its `schedule` command: `assetpulse bench schedule`
     bench_app.add_typer(api_bench_app)  # `assetpulse bench api`
     app.add_typer(simulate_app, name="simulate")
     app.add_typer(bench_app, name="bench", help="Benchmarks that print their figures and ratios to baselines.")
+    app.add_typer(jobs_app, name="jobs", help="Periodic jobs: escalations, preventive work, invoices, dunning, credit.")
     app.add_typer(eval_app, name="eval", help="Evaluate the detection models on benchmarks (NAB, SKAB, C-MAPSS).")
+    app.add_typer(seed_app, name="seed", help="Fill an empty database with a realistic demo company.")
+    from service_core.scheduling.cli_ops import app as plan_app
+
+    app.add_typer(plan_app, name="schedule", help="Plan field-service days with the optimizer (preview or apply).")
 
 
 _mount_tools()

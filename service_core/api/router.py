@@ -15,6 +15,7 @@ from service_core.bookings.routes import router as bookings_router
 from service_core.catalog.routes import router as catalog_router
 from service_core.conditions.routes import router as conditions_router
 from service_core.devices.routes import router as devices_router
+from service_core.incident_types.routes import router as incident_types_router
 from service_core.payments.routes import router as payments_router
 from service_core.policies.routes import router as policies_router
 from service_core.receivables.routes import router as receivables_router
@@ -34,6 +35,7 @@ for router in (
     catalog_router,
     policies_router,
     agreements_router,
+    incident_types_router,
     work_orders_router,
     bookings_router,
     schedule_router,

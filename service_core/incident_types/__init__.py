@@ -1,0 +1,1 @@
+"""incident types: templates of work (tasks, skills, suggested parts, duration)."""

@@ -1,0 +1,1 @@
+"""Periodic jobs of the service core, run by `assetpulse jobs run`."""
