@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Path, Query, Response, status
 
 from service_core.api.deps import ConnDep, CurrentUser, Dispatcher
 from service_core.api.errors import ERROR_RESPONSES
 from service_core.api.pagination import Limit, Offset, Page
-from service_core.conditions import queries
+from service_core.conditions import queries, rules
 from service_core.conditions import service as conditions_service
+from service_core.conditions.rules import RuleIn, RulePublic
 from service_core.conditions.schemas import (
     AssetHealthPublic,
     Category,
@@ -27,6 +28,7 @@ from service_core.conditions.schemas import (
 router = APIRouter(prefix="/conditions", tags=["conditions"], responses=ERROR_RESPONSES)
 
 ConditionId = Annotated[int, Path(ge=1, le=2**62)]
+RuleId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 @router.get("", summary="Conditions, most severe and newest first; open=true gives the inbox")
@@ -61,6 +63,27 @@ def read_precision(
 @router.get("/health/{asset_id}", summary="An asset's health score, contributing signals and RUL")
 def read_asset_health(conn: ConnDep, _: CurrentUser, asset_id: ConditionId) -> AssetHealthPublic:
     return queries.asset_health(conn, asset_id=asset_id)
+
+
+@router.get("/rules", summary="Rules that turn conditions into work orders")
+def list_rules(conn: ConnDep, _: CurrentUser) -> list[RulePublic]:
+    return rules.list_rules(conn)
+
+
+@router.post("/rules", status_code=status.HTTP_201_CREATED)
+def create_rule(conn: ConnDep, _: Dispatcher, rule_in: RuleIn) -> RulePublic:
+    return rules.save_rule(conn, rule_in=rule_in)
+
+
+@router.put("/rules/{rule_id}")
+def replace_rule(conn: ConnDep, _: Dispatcher, rule_id: RuleId, rule_in: RuleIn) -> RulePublic:
+    return rules.save_rule(conn, rule_in=rule_in, rule_id=rule_id)
+
+
+@router.delete("/rules/{rule_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_rule(conn: ConnDep, _: Dispatcher, rule_id: RuleId) -> Response:
+    rules.delete_rule(conn, rule_id=rule_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, summary="Report a condition (a detector or integration)")

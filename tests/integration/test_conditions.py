@@ -22,8 +22,15 @@ pytestmark = pytest.mark.integration
 NOW = datetime.now(UTC).replace(microsecond=0)
 
 
-def condition_report(asset_id: int, *, mode: str = "bearing_wear", category: str = "equipment", severity: str = "major",
-                     at: datetime = NOW, score: float = 3.0) -> ConditionReport:  # fmt: skip
+def condition_report(
+    asset_id: int,
+    *,
+    mode: str = "bearing_wear",
+    category: str = "equipment",
+    severity: str = "major",
+    at: datetime = NOW,
+    score: float = 3.0,
+) -> ConditionReport:
     return ConditionReport(
         asset_id=asset_id,
         failure_mode=mode,
@@ -50,8 +57,11 @@ def report(url: str, report_in: ConditionReport):
 def test_a_new_condition_opens_one_work_order_by_the_rules(database_url: str, asset_id: int):
     first = report(database_url, condition_report(asset_id))
     assert first.created and first.work == "open" and first.work_order_id is not None
-    wo = rows(database_url, "SELECT source, work_type, priority, condition_id, asset_id, description "
-              "FROM work.work_orders WHERE id = %s", (first.work_order_id,))[0]  # fmt: skip
+    wo = rows(
+        database_url,
+        "SELECT source, work_type, priority, condition_id, asset_id, description FROM work.work_orders WHERE id = %s",
+        (first.work_order_id,),
+    )[0]
     assert wo[:5] == ("iot_condition", "repair", "high", first.condition.id, asset_id)
     assert "vibration (70%)" in str(wo[5])
 
@@ -150,6 +160,39 @@ def test_the_inbox_through_http(database_url: str, asset_id: int):
 
         precision = api.get("/conditions/precision", headers=viewer).json()
         assert precision == [
-            {"failure_mode": "bearing_wear", "category": "equipment", "true_alarms": 0, "false_alarms": 0,
-             "unjudged": 1, "precision": None}
-        ]  # fmt: skip
+            {
+                "failure_mode": "bearing_wear",
+                "category": "equipment",
+                "true_alarms": 0,
+                "false_alarms": 0,
+                "unjudged": 1,
+                "precision": None,
+            }
+        ]
+
+
+def test_rules_decide_the_work_and_are_maintained_through_http(database_url: str, asset_id: int):
+    with api_client(database_url) as api:
+        dispatcher, viewer = headers_for(database_url, Role.DISPATCHER), headers_for(database_url, Role.VIEWER)
+        assert len(api.get("/conditions/rules", headers=viewer).json()) == 3  # the seeded defaults
+        rule = {
+            "failure_mode": "bearing_wear",
+            "category": "equipment",
+            "work_type": "maintenance",
+            "priority": "low",
+            "raise_priority_if_critical_asset": False,
+        }
+        assert api.post("/conditions/rules", json=rule, headers=viewer).status_code == 403
+        created = api.post("/conditions/rules", json=rule, headers=dispatcher)
+        assert created.status_code == 201, created.text
+        bad = api.post("/conditions/rules", json={**rule, "incident_type_id": 4242}, headers=dispatcher)
+        assert bad.status_code == 422 and "4242" in bad.json()["error"]["message"]
+        assert api.put("/conditions/rules/9999", json=rule, headers=dispatcher).status_code == 404
+
+        outcome = report(database_url, condition_report(asset_id))  # the specific rule beats the '*' defaults
+        wo = rows(
+            database_url, "SELECT work_type, priority FROM work.work_orders WHERE id = %s", (outcome.work_order_id,)
+        )
+        assert wo == [("maintenance", "low")]
+        assert api.delete(f"/conditions/rules/{created.json()['id']}", headers=dispatcher).status_code == 204
+        assert len(api.get("/conditions/rules", headers=viewer).json()) == 3
