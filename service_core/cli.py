@@ -60,9 +60,16 @@ def dashboard(
 
     app_path = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
     env = {**os.environ, **({"ASSETPULSE_API_URL": api_url} if api_url else {})}
-    command = [sys.executable, "-m", "streamlit", "run", str(app_path), "--server.port", str(port),
-               "--server.address", host, "--server.headless", "true",
-               "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer"]  # fmt: skip
+    options = {
+        "server.port": str(port),
+        "server.address": host,
+        "server.headless": "true",
+        "browser.gatherUsageStats": "false",
+        "client.toolbarMode": "viewer",
+        "client.showErrorDetails": "type",  # a user never sees a stack trace
+    }
+    command = [sys.executable, "-m", "streamlit", "run", str(app_path)]
+    command += [part for key, value in options.items() for part in (f"--{key}", value)]
     process = subprocess.Popen(command, env=env)
     signal.signal(signal.SIGTERM, lambda *_: process.terminate())  # stopping us stops Streamlit too
     try:
@@ -121,6 +128,8 @@ def users_create(
 
 def _mount_tools() -> None:
     from detection.cli import eval_app
+    from detection.bench_cli import app as detect_bench_app
+    from detection.detect_cli import detect_app
     from ingest.bench.cli import app as bench_app
     from service_core.api.bench.cli import app as api_bench_app
     from service_core.jobs.cli import app as jobs_app
@@ -130,10 +139,12 @@ def _mount_tools() -> None:
 
     bench_app.add_typer(schedule_app)  # merges its `schedule` command: `assetpulse bench schedule`
     bench_app.add_typer(api_bench_app)  # `assetpulse bench api`
+    bench_app.add_typer(detect_bench_app)  # `assetpulse bench detect`
     app.add_typer(simulate_app, name="simulate")
     app.add_typer(bench_app, name="bench", help="Benchmarks that print their figures and ratios to baselines.")
     app.add_typer(jobs_app, name="jobs", help="Periodic jobs: escalations, preventive work, invoices, dunning, credit.")
     app.add_typer(eval_app, name="eval", help="Evaluate the detection models on benchmarks (NAB, SKAB, C-MAPSS).")
+    app.add_typer(detect_app, name="detect", help="Live detection: conditions and work orders from telemetry.")
     app.add_typer(seed_app, name="seed", help="Fill an empty database with a realistic demo company.")
     from service_core.scheduling.cli_ops import app as plan_app
 

@@ -109,6 +109,35 @@ def create_booking(
     conn: psycopg.Connection, *, booking_in: BookingCreate, actor: str, now: datetime | None = None
 ) -> BookingPublic:
     """Book a resource by hand; outside working hours or during time off is allowed but flagged in `warnings`."""
+    return _book(conn, booking_in, actor=actor, now=now, assigned_by="manual", travel_minutes=0, explanation={})
+
+
+def create_planned_booking(
+    conn: psycopg.Connection,
+    *,
+    booking_in: BookingCreate,
+    actor: str,
+    travel_minutes: int,
+    explanation: dict[str, Any],
+    now: datetime | None = None,
+) -> BookingPublic:
+    """Book what the schedule optimizer planned, with its travel and its explanation (same rules as by hand)."""
+    return _book(
+        conn, booking_in, actor=actor, now=now, assigned_by="optimizer", travel_minutes=travel_minutes,
+        explanation=explanation,
+    )  # fmt: skip
+
+
+def _book(
+    conn: psycopg.Connection,
+    booking_in: BookingCreate,
+    *,
+    actor: str,
+    now: datetime | None,
+    assigned_by: str,
+    travel_minutes: int,
+    explanation: dict[str, Any],
+) -> BookingPublic:
     work_order = work_orders_service.lock_for_booking(conn, work_order_id=booking_in.work_order_id)
     _ensure_credit(conn, work_order)
     warnings = _manual_warnings(conn, booking_in)
@@ -117,9 +146,9 @@ def create_booking(
         resource_id=booking_in.resource_id,
         start_at=booking_in.start_at,
         end_at=booking_in.end_at,
-        travel_minutes=0,
-        explanation={"assigned_by": "manual", "actor": actor, "warnings": warnings},
-        assigned_by="manual",
+        travel_minutes=travel_minutes,
+        explanation={"assigned_by": assigned_by, "actor": actor, **explanation, "warnings": warnings},
+        assigned_by=assigned_by,
     )
     booking = _insert(conn, new)
     work_orders_service.follow_bookings(conn, work_order_id=work_order.id, now=now or datetime.now(UTC))

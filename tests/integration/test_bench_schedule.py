@@ -41,6 +41,7 @@ def test_bench_on_two_real_instances(vrptw: Path, tmp_path: Path) -> None:
     only = [argument for name in INSTANCES for argument in ("--only", name)]
     command = [sys.executable, "-c", "from service_core.scheduling.cli import app; app()", "--json"]
     command += ["--instances", str(vrptw), "--time-limit", "2", "--solutions-dir", str(tmp_path), *only]
+    command += ["--no-field-service"]  # the field-service day has its own test (test_bench_fieldservice.py)
     done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr
     report = orjson.loads(done.stdout)

@@ -78,7 +78,7 @@ def test_only_selects_instances(tiny_folder: Path) -> None:
 
 
 def test_json_is_exactly_one_object(tiny_folder: Path) -> None:
-    done = bench("--instances", str(tiny_folder), "--time-limit", "0.3", "--json", "--seed", "1")
+    done = bench("--instances", str(tiny_folder), "--time-limit", "0.3", "--json", "--seed", "1", "--no-field-service")
     assert done.returncode == 0, done.stderr
     report = orjson.loads(done.stdout)
     assert {"mean_gap_pct", "baseline_mean_gap_pct", "all_feasible", "instances"} <= set(report)
