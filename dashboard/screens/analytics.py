@@ -1,0 +1,5 @@
+"""Page: see dashboard.views.analytics."""
+
+from dashboard.views.analytics import render
+
+render()

@@ -1,0 +1,5 @@
+"""Page: see dashboard.views.asset."""
+
+from dashboard.views.asset import render
+
+render()

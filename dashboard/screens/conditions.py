@@ -1,0 +1,5 @@
+"""Page: see dashboard.views.conditions."""
+
+from dashboard.views.conditions import render
+
+render()

@@ -1,0 +1,5 @@
+"""Page: see dashboard.views.finance."""
+
+from dashboard.views.finance import render
+
+render()

@@ -1,0 +1,5 @@
+"""Page: see dashboard.views.fleet."""
+
+from dashboard.views.fleet import render
+
+render()

@@ -1,0 +1,5 @@
+"""Page: see dashboard.views.schedule."""
+
+from dashboard.views.schedule import render
+
+render()

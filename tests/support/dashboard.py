@@ -1,0 +1,224 @@
+"""The dashboard's tests: the real API as a uvicorn process over the test's database, and a small seeded fleet."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import httpx
+import psycopg
+
+from ingest.brokers import free_port
+from ingest.pipeline import InboundMessage
+from service_core.auth.domain import Role
+from tests.factories import register_devices, store, telemetry_payload
+from tests.support.api import PASSWORD, SECRET, make_user
+
+DASHBOARD_APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
+
+
+@contextlib.contextmanager
+def api_process(url: str, log_path: Path) -> Iterator[str]:
+    """`uvicorn service_core.api.main:app_from_env` on a free port over `url`; yields its base URL."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "ASSETPULSE_DATABASE_URL": url,
+        "ASSETPULSE_JWT_SECRET": SECRET,
+        "ASSETPULSE_ENVIRONMENT": "test",
+        "ASSETPULSE_LOG_LEVEL": "WARNING",
+        "ASSETPULSE_POOL_MIN_SIZE": "1",
+        "ASSETPULSE_POOL_MAX_SIZE": "4",
+    }
+    command = [sys.executable, "-m", "uvicorn", "service_core.api.main:app_from_env", "--factory",
+               "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning"]  # fmt: skip
+    with log_path.open("ab") as log:
+        process = subprocess.Popen(command, env=env, stdout=log, stderr=log)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(f"{base_url}/health", process, log_path)
+        yield base_url
+    finally:
+        stop(process)
+
+
+def wait_healthy(health_url: str, process: subprocess.Popen[bytes], log_path: Path, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"process exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(health_url, timeout=1.0).status_code == 200:
+                return
+        time.sleep(0.2)
+    raise AssertionError(f"{health_url} not healthy after {timeout:.0f}s:\n{log_path.read_text()[-3000:]}")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def user(url: str, role: Role) -> tuple[str, str]:
+    """A fresh user with `role`: (email, password) to type into the login form."""
+    email = f"{role.value}-{uuid.uuid4().hex[:8]}@example.com"
+    make_user(url, role, email=email)
+    return email, PASSWORD
+
+
+@dataclass(frozen=True)
+class Seed:
+    tenant: str
+    account_ids: list[int]
+    asset_ids: list[int]
+    device_ids: list[int]
+    telemetry_start: datetime
+    work_order_ids: list[int]
+    resource_id: int
+    invoice_ids: list[int]
+
+
+def _one(conn: psycopg.Connection, sql: str, params: tuple[object, ...]) -> int:
+    row = conn.execute(sql, params).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def _account(conn: psycopg.Connection, name: str, lat: float, lon: float) -> tuple[int, int]:
+    account_id = _one(
+        conn,
+        "INSERT INTO crm.accounts (number, name, payment_terms_days) VALUES (%s, %s, 30) RETURNING id",
+        (f"ACC-{uuid.uuid4().hex[:8]}", name),
+    )
+    location_id = _one(
+        conn,
+        "INSERT INTO crm.locations (account_id, name, latitude, longitude) VALUES (%s, %s, %s, %s) RETURNING id",
+        (account_id, f"{name} plant", lat, lon),
+    )
+    return account_id, location_id
+
+
+def _asset(conn: psycopg.Connection, account_id: int, location_id: int, name: str, crit: str, own: str) -> int:
+    return _one(
+        conn,
+        "INSERT INTO assets.assets (account_id, location_id, name, criticality, ownership) "
+        "VALUES (%s, %s, %s, %s, %s) RETURNING id",
+        (account_id, location_id, name, crit, own),
+    )
+
+
+def _work_order(
+    conn: psycopg.Connection, account_id: int, asset_id: int, status: str, priority: str, due_in: timedelta
+) -> int:
+    now = datetime.now(UTC)
+    return _one(
+        conn,
+        """
+        INSERT INTO work.work_orders (account_id, billing_account_id, asset_id, work_type, priority, status, summary,
+            response_due_at, resolution_due_at, created_at)
+        VALUES (%s, %s, %s, 'repair', %s, %s, %s, %s, %s, %s) RETURNING id
+        """,
+        (account_id, account_id, asset_id, priority, status, f"Fix {status} {priority}", now + due_in / 2,
+         now + due_in, now - timedelta(hours=2)),
+    )  # fmt: skip
+
+
+def seed_fleet(url: str) -> Seed:
+    """Default SLA targets; two accounts with a site each, three assets, two devices with two hours of telemetry,
+    four work orders opened two hours ago (SLA: emergency breached, normal past its warning, high on time), a
+    technician with a booking today, two issued invoices (one 75 days old, so overdue), and a health score
+    for the chiller (as detection would write it)."""
+    tenant = f"t{uuid.uuid4().hex[:8]}"
+    devices = register_devices(url, tenant, ["pump-a", "pump-b"], "pump")
+    with psycopg.connect(url) as conn:
+        conn.execute(
+            "INSERT INTO policy.sla_targets (priority, response_minutes, resolution_minutes, warning_fraction) VALUES"
+            " ('emergency', 30, 60, 0.75), ('high', 600, 1200, 0.75), ('normal', 150, 600, 0.75),"
+            " ('low', 600, 1200, 0.75)"
+        )
+        north, north_site = _account(conn, "Northwind Water", 52.37, 4.90)
+        south, south_site = _account(conn, "Southport Foods", 51.92, 4.48)
+        assets = [
+            _asset(conn, north, north_site, "Intake pump", "critical", "leased"),
+            _asset(conn, north, north_site, "Booster pump", "medium", "customer"),
+            _asset(conn, south, south_site, "Chiller 7", "high", "customer"),
+        ]
+        conn.execute(
+            "INSERT INTO detection.asset_health (asset_id, scored_at, health_score, anomaly_score, contributions,"
+            ' rul_hours) VALUES (%s, now(), 62, 1.8, \'[{"signal": "temp", "share": 0.7}]\', 410.5)',
+            (assets[2],),
+        )
+        conn.execute("UPDATE fleet.devices SET asset_id = %s WHERE id = %s", (assets[0], devices[0].id))
+        conn.execute("UPDATE fleet.devices SET asset_id = %s WHERE id = %s", (assets[2], devices[1].id))
+        orders = [
+            _work_order(conn, north, assets[0], "unscheduled", "emergency", timedelta(hours=-1)),
+            _work_order(conn, north, assets[0], "scheduled", "high", timedelta(hours=3)),
+            _work_order(conn, south, assets[2], "in_progress", "normal", timedelta(hours=30)),
+            _work_order(conn, south, assets[2], "completed", "low", timedelta(hours=30)),
+        ]
+        resource = _one(
+            conn,
+            "INSERT INTO resources.resources (name, home_latitude, home_longitude) VALUES ('Tess Tech', 52.0, 5.0)"
+            " RETURNING id",
+            (),
+        )
+        today = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0)
+        conn.execute(
+            "INSERT INTO work.bookings (work_order_id, resource_id, start_at, end_at) VALUES (%s, %s, %s, %s)",
+            (orders[1], resource, today, today + timedelta(hours=2)),
+        )
+        invoices = _invoices(conn, north, south)
+    start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=2)
+    messages = [
+        InboundMessage(f"assetpulse/{tenant}/pump-a/telemetry", telemetry_payload(start + timedelta(minutes=i),
+                                                                                  temp=40.0 + i % 7, flow=float(i)))
+        for i in range(120)
+    ]  # fmt: skip
+    messages.append(
+        InboundMessage(f"assetpulse/{tenant}/pump-b/telemetry", telemetry_payload(start, temp=7.5, flow=3.0))
+    )
+    store(url, messages)
+    return Seed(tenant, [north, south], assets, [d.id for d in devices], start, orders, resource, invoices)
+
+
+def _invoices(conn: psycopg.Connection, north: int, south: int) -> list[int]:
+    from service_core.billing import service as billing_service
+    from service_core.billing.domain import LineDraft
+
+    today = datetime.now(UTC).date()
+    ids = []
+    for account_id, amount, issued in ((north, "1200.00", today - timedelta(days=75)), (south, "300.00", today)):
+        invoice = billing_service.create_issued_invoice(
+            conn,
+            account_id=account_id,
+            series="INV",
+            lines=[LineDraft(description="service", kind="service", quantity=Decimal(1), unit_price=Decimal(amount))],
+            actor="user:test",
+            issue_date=issued,
+            taxable=False,
+        )
+        ids.append(invoice.id)
+    return ids
+
+
+def report_conditions(api_url: str, headers: dict[str, str], asset_id: int) -> None:
+    """Two open conditions on one asset, reported through the API as a detector would."""
+    now = datetime.now(UTC)
+    for mode, category, severity in (("bearing_wear", "equipment", "major"), ("stuck_sensor", "sensor", "warning")):
+        report = {"asset_id": asset_id, "failure_mode": mode, "category": category, "severity": severity,
+                  "onset_at": (now - timedelta(hours=1)).isoformat(), "at": now.isoformat(), "score": 3.5}  # fmt: skip
+        answer = httpx.post(f"{api_url}/conditions", json=report, headers=headers, timeout=30)
+        assert answer.status_code in (200, 201), answer.text

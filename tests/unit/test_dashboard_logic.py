@@ -1,0 +1,170 @@
+"""The dashboard's pure pieces: choosing a telemetry resolution, SLA lights, fleet filters, month spans, the API's
+error bodies and query values."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import httpx
+import pandas as pd
+import pytest
+
+from dashboard.api_client import ApiError, ApiUnavailableError, NotAuthenticatedError, error_from, query
+from dashboard.views.analytics import month_spans
+from dashboard.views.asset import resolution_for, telemetry_frame
+from dashboard.views.finance import aging_frame, dso_frame
+from dashboard.views.fleet import FleetData, FleetFilter, filter_fleet, fleet_frame, open_work_by_asset
+from dashboard.views.work_orders import sla_light
+
+NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("span", "resolution"),
+    [
+        (timedelta(hours=1), "raw"),
+        (timedelta(hours=2), "raw"),
+        (timedelta(hours=6), "1m"),
+        (timedelta(days=7), "1m"),
+        (timedelta(days=30), "1h"),
+        (timedelta(days=365), "1h"),
+    ],
+)
+def test_the_resolution_keeps_a_range_to_a_few_thousand_points(span: timedelta, resolution: str) -> None:
+    assert resolution_for(span) == resolution
+    bucket = {"raw": timedelta(seconds=1), "1m": timedelta(minutes=1), "1h": timedelta(hours=1)}[resolution]
+    assert span / bucket <= 10_080  # a 1 Hz sensor at most: a year draws 8,760 hourly points
+
+
+def test_telemetry_frame_has_one_column_per_metric() -> None:
+    points = [
+        {"metric": "temp", "ts": "2026-03-10T10:00:00Z", "n": 60, "mean": 1.5, "min": 1, "max": 2},
+        {"metric": "flow", "ts": "2026-03-10T10:00:00Z", "n": 60, "mean": 7.0, "min": 6, "max": 8},
+        {"metric": "temp", "ts": "2026-03-10T11:00:00Z", "n": 60, "mean": 2.5, "min": 2, "max": 3},
+    ]
+    frame = telemetry_frame(points)
+    assert list(frame.columns) == ["flow", "temp"]
+    assert frame["temp"].tolist() == [1.5, 2.5]
+    assert telemetry_frame([]).empty
+
+
+def _target(name: str, *, due: datetime, warning: datetime, state: str = "running", **extra: object) -> dict[str, Any]:
+    remaining = (due - NOW).total_seconds() / 60
+    return {"target": name, "due_at": due.isoformat(), "warning_at": warning.isoformat(), "state": state,
+            "remaining_minutes": remaining, "breached": False, "completed_at": None, **extra}  # fmt: skip
+
+
+def _clock(response: dict[str, Any], resolution: dict[str, Any]) -> dict[str, Any]:
+    return {"response": response, "resolution": resolution}
+
+
+OPEN_ORDER = {"status": "scheduled", "response_due_at": None, "resolution_due_at": None}
+
+
+def test_sla_light_is_green_before_the_warning_amber_after_it_and_red_past_the_breach() -> None:
+    later = NOW + timedelta(hours=4)
+    green = _target("resolution", due=later, warning=NOW + timedelta(hours=3))
+    amber = _target("resolution", due=later, warning=NOW - timedelta(minutes=1))
+    met = _target("response", due=later, warning=later, state="met", completed_at=NOW.isoformat())
+    red = _target("response", due=NOW - timedelta(minutes=90), warning=NOW - timedelta(hours=2), breached=True)
+    assert sla_light(OPEN_ORDER, _clock(met, green), NOW).colour == "green"
+    light = sla_light(OPEN_ORDER, _clock(met, amber), NOW)
+    assert (light.colour, light.text) == ("amber", "resolution 4h 00m left")
+    light = sla_light(OPEN_ORDER, _clock(red, amber), NOW)
+    assert light.colour == "red"
+    assert light.text == "response breached 1h 30m ago; resolution 4h 00m left"
+
+
+def test_sla_light_without_a_clock_uses_the_due_times_and_closed_orders_are_grey() -> None:
+    order = {**OPEN_ORDER, "response_due_at": (NOW - timedelta(minutes=5)).isoformat(),
+             "resolution_due_at": (NOW + timedelta(hours=2)).isoformat()}  # fmt: skip
+    assert sla_light(order, None, NOW).colour == "red"
+    assert sla_light({**order, "responded_at": NOW.isoformat()}, None, NOW).colour == "green"
+    assert sla_light({**order, "status": "completed"}, None, NOW).colour == "grey"
+    assert sla_light(OPEN_ORDER, None, NOW).text == "no SLA clock running"
+
+
+def _fleet() -> pd.DataFrame:
+    assets = [
+        {"id": 1, "name": "Intake pump", "account_id": 10, "location_id": 100, "criticality": "critical",
+         "ownership": "leased", "status": "active", "asset_type_id": 5},
+        {"id": 2, "name": "Chiller", "account_id": 11, "location_id": None, "criticality": "low",
+         "ownership": "customer", "status": "active", "asset_type_id": None},
+    ]  # fmt: skip
+    data = FleetData(
+        assets=assets,
+        accounts={10: "Northwind", 11: "Southport"},
+        sites={100: {"id": 100, "name": "North plant", "latitude": 52.0, "longitude": 4.0}},
+        devices=[{"id": 7, "asset_id": 1, "status": "online", "last_seen_at": "2026-03-10T11:59:00Z"}],
+        latest=[{"device_id": 7, "metric": "temp", "value": 40.5}, {"device_id": 7, "metric": "flow", "value": 3}],
+        open_work=open_work_by_asset([{"asset_id": 1}, {"asset_id": 1}, {"asset_id": None}]),
+        type_names={5: "Pump"},
+    )
+    return fleet_frame(data)
+
+
+def test_fleet_frame_joins_accounts_sites_devices_values_and_open_work() -> None:
+    frame = _fleet().set_index("id")
+    assert frame.loc[1, "account"] == "Northwind"
+    assert frame.loc[1, "site"] == "North plant"
+    assert frame.loc[1, "type"] == "Pump"
+    assert frame.loc[1, "latest values"] == "flow=3, temp=40.5"
+    assert (frame.loc[1, "devices"], frame.loc[1, "open work orders"]) == (1, 2)
+    assert (frame.loc[2, "site"], frame.loc[2, "devices"], frame.loc[2, "open work orders"]) == ("", 0, 0)
+    assert "open conditions" not in frame.columns  # not offered: left out, not zero
+
+
+def test_fleet_filters_combine_and_search_ignores_case() -> None:
+    frame = _fleet()
+    assert filter_fleet(frame, FleetFilter(ownership=["leased"]))["id"].tolist() == [1]
+    assert filter_fleet(frame, FleetFilter(search="SOUTH"))["id"].tolist() == [2]
+    assert filter_fleet(frame, FleetFilter(criticalities=["low"], accounts=["Northwind"])).empty
+    assert len(filter_fleet(frame, FleetFilter())) == 2
+
+
+def test_month_spans_end_with_the_current_month_up_to_tomorrow() -> None:
+    assert month_spans(date(2026, 3, 15), 3) == [
+        (date(2026, 1, 1), date(2026, 2, 1)),
+        (date(2026, 2, 1), date(2026, 3, 1)),
+        (date(2026, 3, 1), date(2026, 3, 16)),
+    ]
+
+
+def test_aging_and_dso_frames_keep_the_apis_numbers_in_order() -> None:
+    totals = {"current": "1.00", "days_1_30": "2.00", "days_31_60": "0", "days_61_90": "4.50", "days_90_plus": "5"}
+    frame = aging_frame({"totals": totals})
+    assert frame["amount"].tolist() == [1.0, 2.0, 0.0, 4.5, 5.0]
+    assert list(frame.index) == ["current", "1-30", "31-60", "61-90", "90+"]
+    dso = dso_frame({"points": [{"as_of": "2026-01-31", "dso": "41.5"}, {"as_of": "2026-02-28", "dso": None}]})
+    assert dso["DSO"].tolist()[0] == 41.5
+    assert pd.isna(dso["DSO"].tolist()[1])
+
+
+def _response(status: int, body: object) -> httpx.Response:
+    return httpx.Response(status, json=body, request=httpx.Request("GET", "http://api/x"))
+
+
+def test_errors_carry_the_apis_own_message_and_kind() -> None:
+    body = {"error": {"code": "not_authenticated", "message": "the token has expired"}}
+    expired = error_from(_response(401, body))
+    assert isinstance(expired, NotAuthenticatedError)
+    assert expired.message == "the token has expired"
+    refused = error_from(_response(422, {"error": {"code": "validation_error", "message": "start: bad"}}))
+    assert type(refused) is ApiError
+    assert (refused.status, refused.code, refused.message) == (422, "validation_error", "start: bad")
+    assert isinstance(error_from(_response(503, {"error": {"message": "db down"}})), ApiUnavailableError)
+    plain = error_from(httpx.Response(404, text="nope", request=httpx.Request("GET", "http://api/x")))
+    assert (plain.code, plain.message) == ("http_error", "Not Found")
+
+
+def test_query_values_are_what_the_api_reads() -> None:
+    at = datetime(2026, 1, 2, 3, 4, tzinfo=UTC)
+    assert query({"start": at, "day": date(2026, 1, 2), "open": True, "q": None, "id": [1, 2]}) == {
+        "start": "2026-01-02T03:04:00+00:00",
+        "day": "2026-01-02",
+        "open": "true",
+        "id": [1, 2],
+    }
+    with pytest.raises(ValueError, match="timezone"):
+        query({"start": datetime(2026, 1, 2)})
