@@ -1,0 +1,181 @@
+"""From scores to conditions: hysteresis per (asset, episode), then `conditions.service.report` / `clear`, and
+the asset's health row.  Equipment episodes run on the score ratio; a sensor episode per (check, signal) runs on
+its flag.  A spike on a signal is only a sensor fault while the equipment score is normal (an electrical fault
+spikes the current too) and no equipment episode is open; drift is not looked for while one is open."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import orjson
+import psycopg
+
+from detection.features import Frame
+from detection.model import AssetTypeModel, WindowScores, failure_mode, health_score, severity
+from detection.readings import Watched
+from detection.state import EQUIPMENT, Episode, sensor_key
+from service_core.conditions import service as conditions
+from service_core.conditions.domain import Action, Hysteresis, observe
+from service_core.conditions.schemas import ConditionReport
+
+if TYPE_CHECKING:
+    from detection.live import DetectorConfig
+
+ACTOR = "system:detector"
+TOP_SIGNALS = 5
+
+
+@dataclass(slots=True)
+class FeedResult:
+    touched: dict[tuple[int, str], Episode] = field(default_factory=dict)
+    raised: list[int] = field(default_factory=list)
+    cleared: int = 0
+    health: dict[int, tuple[datetime, float, list[dict[str, Any]], str]] = field(default_factory=dict)
+
+    def write_health(self, conn: psycopg.Connection) -> None:
+        for asset_id, (at, ratio, shares, label) in self.health.items():
+            conn.execute(
+                """
+                INSERT INTO detection.asset_health (asset_id, scored_at, health_score, anomaly_score, contributions,
+                                                    model_version)
+                VALUES (%s, %s, %s, %s, %s, %s)
+                ON CONFLICT (asset_id) DO UPDATE SET scored_at = EXCLUDED.scored_at,
+                    health_score = EXCLUDED.health_score, anomaly_score = EXCLUDED.anomaly_score,
+                    contributions = EXCLUDED.contributions, model_version = EXCLUDED.model_version
+                """,
+                (asset_id, at, health_score(ratio), ratio, orjson.dumps(shares).decode(), label),
+            )
+
+
+class EpisodeFeeder:
+    def __init__(
+        self,
+        conn: psycopg.Connection,
+        episodes: dict[tuple[int, str], Episode],
+        config: DetectorConfig,
+        *,
+        polled_at: datetime,
+    ) -> None:
+        self.conn = conn
+        self.episodes = episodes
+        self.polled_at = polled_at
+        self.result = FeedResult()
+        self.equipment_rule = Hysteresis(1.0, 0.7, timedelta(seconds=config.on_delay_s),
+                                         timedelta(seconds=config.off_delay_s))  # fmt: skip
+        off = timedelta(seconds=config.sensor_off_delay_s)
+        self.sensor_rule = Hysteresis(0.5, 0.5, timedelta(0), off)
+        self.drift_rule = Hysteresis(0.5, 0.5, timedelta(seconds=config.drift_on_delay_s), off)
+
+    def equipment_active(self, asset_id: int) -> bool:
+        return self.episodes.get((asset_id, EQUIPMENT), Episode()).state.active
+
+    def feed(
+        self, device: Watched, model: AssetTypeModel, label: str, window: Frame, scores: WindowScores, *, first: int
+    ) -> None:
+        """Feed the rows of `window` from index `first` (the new ones) in time order."""
+        for t in range(first, len(window)):
+            at = datetime.fromtimestamp(float(window.ts[t]), UTC)
+            equipment_open = self.equipment_active(device.asset_id)
+            ratio = float(scores.ratio_all[t] if equipment_open else scores.ratio[t])
+            if np.isfinite(ratio):
+                self._equipment(device, model, label=label, at=at, ratio=ratio, scores=scores, t=t)
+            equipment_open = self.equipment_active(device.asset_id)
+            for check, flags in scores.sensor.items():
+                if check == "drift" and equipment_open:
+                    continue
+                quiet = (not np.isfinite(ratio) or ratio < 1.0) and not equipment_open
+                for j, signal in enumerate(model.signals):
+                    flagged = bool(flags[t, j]) and (check != "spike" or quiet)
+                    self._sensor(device, label=label, at=at, check=check, signal=signal, flagged=flagged)
+        last_finite = np.nonzero(np.isfinite(scores.ratio[first:]))[0]
+        if len(last_finite):
+            t = first + int(last_finite[-1])
+            at = datetime.fromtimestamp(float(window.ts[t]), UTC)
+            self.result.health[device.asset_id] = (at, float(scores.ratio[t]), _top(model, scores, t), label)
+
+    def _equipment(
+        self, device: Watched, model: AssetTypeModel, *, label: str, at: datetime, ratio: float,
+        scores: WindowScores, t: int,
+    ) -> None:  # fmt: skip
+        key = (device.asset_id, EQUIPMENT)
+        episode = self.episodes.get(key, Episode())
+        state, action = observe(episode.state, at=at, score=ratio, rule=self.equipment_rule)
+        if action == Action.RAISE:
+            mode = failure_mode(model.signals, scores.shares[t], scores.residuals[t])
+            top = _top(model, scores, t)
+            evidence = self._evidence(label, at, ratio, top, device)
+            self._report(
+                device, mode, category="equipment", sev=severity(state.peak), state=state, at=at, evidence=evidence
+            )
+            episode = Episode(state, mode)
+        elif action == Action.CLEAR and episode.mode is not None:
+            self._clear(device.asset_id, episode.mode, at)
+            episode = Episode(state, None)
+        else:
+            episode = episode.with_state(state)
+        self._store(key, episode)
+
+    def _sensor(
+        self, device: Watched, *, label: str, at: datetime, check: str, signal: str, flagged: bool,
+    ) -> None:  # fmt: skip
+        key = (device.asset_id, sensor_key(check, signal))
+        episode = self.episodes.get(key, Episode())
+        if episode.idle and not flagged:
+            return
+        rule = self.drift_rule if check == "drift" else self.sensor_rule
+        state, action = observe(episode.state, at=at, score=1.0 if flagged else 0.0, rule=rule)
+        mode = f"sensor_{check}"
+        if action == Action.RAISE:
+            evidence = self._evidence(label, at, 1.0, [{"signal": signal, "share": 1.0}], device)
+            evidence["check"], evidence["signal"] = check, signal
+            self._report(device, mode, category="sensor", sev="warning", state=state, at=at, evidence=evidence)
+            episode = Episode(state, mode)
+        elif action == Action.CLEAR:
+            self._clear(device.asset_id, mode, at)
+            episode = Episode(state, None)
+        else:
+            episode = episode.with_state(state)
+        self._store(key, episode)
+
+    def _evidence(
+        self, label: str, at: datetime, score: float, top: list[dict[str, Any]], device: Watched
+    ) -> dict[str, Any]:
+        return {
+            "model_version": label,
+            "score_ratio": round(score, 3),
+            "contributions": top,
+            "device_id": device.device_id,
+            "reading_ts": at.isoformat(),
+            "polled_at": self.polled_at.isoformat(),
+            "scored_at": datetime.now(UTC).isoformat(),
+        }
+
+    def _report(self, device: Watched, mode: str, *, category: Any, sev: Any, state: Any, at: datetime,
+                evidence: dict[str, Any]) -> None:  # fmt: skip
+        outcome = conditions.report(
+            self.conn,
+            report_in=ConditionReport(
+                asset_id=device.asset_id, device_id=device.device_id, failure_mode=mode, category=category,
+                severity=sev, onset_at=state.onset_at or at, at=at, score=max(state.peak, 0.0), evidence=evidence,
+            ),
+            actor=ACTOR,
+        )  # fmt: skip
+        if outcome.created:
+            self.result.raised.append(outcome.condition.id)
+
+    def _clear(self, asset_id: int, mode: str, at: datetime) -> None:
+        if conditions.clear(self.conn, asset_id=asset_id, failure_mode=mode, at=at) is not None:
+            self.result.cleared += 1
+
+    def _store(self, key: tuple[int, str], episode: Episode) -> None:
+        self.episodes[key] = episode
+        self.result.touched[key] = episode
+
+
+def _top(model: AssetTypeModel, scores: WindowScores, t: int) -> list[dict[str, Any]]:
+    order = np.argsort(scores.shares[t])[::-1][:TOP_SIGNALS]
+    return [{"signal": model.signals[i], "share": round(float(scores.shares[t, i]), 3),
+             "residual": round(float(np.nan_to_num(scores.residuals[t, i])), 2)} for i in order]  # fmt: skip

@@ -1,0 +1,187 @@
+"""The live detector: poll new telemetry per device since its high-water mark, score it with the asset type's
+active model, feed hysteresis per (asset, episode), raise and clear conditions through the conditions service
+and keep detection.asset_health current; everything of one poll in one transaction, so a restart resumes from
+the last committed poll without re-raising anything."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+
+from detection import store
+from detection.episodes import EpisodeFeeder, FeedResult
+from detection.features import Frame, concat, empty_frame
+from detection.metrics import DetectMetrics
+from detection.model import AssetTypeModel
+from detection.readings import Watched, context_readings, new_readings, to_frame, watched_devices
+from detection.state import Episode, load_episodes, load_high_water_marks, save_episodes, save_high_water_marks
+
+log = logging.getLogger(__name__)
+
+MODEL_KIND = "equipment"
+CONTEXT_ROWS = 60
+
+
+@dataclass(frozen=True, slots=True)
+class DetectorConfig:
+    on_delay_s: float = 60.0
+    off_delay_s: float = 600.0
+    sensor_off_delay_s: float = 600.0
+    drift_on_delay_s: float = 300.0  # a drift must persist; the other checks carry their own windows
+    max_rows_per_poll: int = 200_000
+    start_lookback_s: float = 3600.0  # a device never scored starts this far before its newest reading
+
+
+@dataclass(slots=True)
+class PollResult:
+    groups_scored: int = 0
+    raised: list[int] = field(default_factory=list)  # condition ids
+    cleared: int = 0
+
+
+@dataclass(slots=True)
+class _Loaded:
+    model: AssetTypeModel
+    label: str
+
+
+class Detector:
+    """Holds the models, the per-device context windows and the episode states between polls."""
+
+    def __init__(self, config: DetectorConfig | None = None, metrics: DetectMetrics | None = None) -> None:
+        self.config = config or DetectorConfig()
+        self.metrics = metrics or DetectMetrics()
+        self.models: dict[str, _Loaded] = {}
+        self.context: dict[int, Frame] = {}
+        self.marks: dict[int, datetime] = {}
+        self.episodes: dict[tuple[int, str], Episode] = {}
+        self._loaded_state = False
+
+    def load_models(self, conn: psycopg.Connection) -> list[str]:
+        """(Re)load the active equipment model of every asset type; returns their labels."""
+        self.models = {}
+        for record in store.list_versions(conn):
+            if record.kind == MODEL_KIND and record.is_active:
+                found = store.load_active(conn, asset_type=record.asset_type, kind=MODEL_KIND)
+                if found is not None:
+                    self.models[record.asset_type] = _Loaded(found[1], found[0].label)
+        return [m.label for m in self.models.values()]
+
+    def poll_once(self, conn: psycopg.Connection) -> PollResult:
+        """Score what is new, in one transaction (committed here), and report what changed."""
+        devices = watched_devices(conn, asset_types=list(self.models))
+        if not devices:
+            conn.commit()
+            return PollResult()
+        self._restore(conn, devices)
+        polled_at = datetime.now(UTC)
+        fresh = new_readings(conn, marks={d.device_id: self.marks[d.device_id] for d in devices},
+                             limit=self.config.max_rows_per_poll)  # fmt: skip
+        feeder = EpisodeFeeder(conn, self.episodes, self.config, polled_at=polled_at)
+        result = PollResult()
+        newest: datetime | None = None
+        for device in devices:
+            rows = fresh.get(device.device_id)
+            if not rows:
+                continue
+            frame = self._score_device(device, rows, feeder)
+            result.groups_scored += len(frame)
+            last = datetime.fromtimestamp(float(frame.ts[-1]), UTC)
+            self.marks[device.device_id] = max(self.marks[device.device_id], rows[-1][0])
+            newest = last if newest is None or last > newest else newest
+        self._commit(conn, devices=devices, fed=feeder.result, result=result, polled_at=polled_at, fresh=fresh)
+        if newest is not None:
+            self.metrics.lag.set((datetime.now(UTC) - newest).total_seconds())
+        return result
+
+    def _score_device(self, device: Watched, rows: list[tuple[datetime, str, float]], feeder: EpisodeFeeder) -> Frame:
+        loaded = self.models[device.asset_type]
+        model = loaded.model
+        frame = to_frame(rows, model.signals)
+        context = self.context.get(device.device_id, empty_frame(len(model.signals)))
+        window = concat(context, frame)
+        equipment_open = feeder.equipment_active(device.asset_id)
+        scores = model.score_window(window, drift_check=not equipment_open)
+        feeder.feed(device, model, loaded.label, window, scores, first=len(context))
+        self.context[device.device_id] = window.tail(CONTEXT_ROWS)
+        return frame
+
+    def _restore(self, conn: psycopg.Connection, devices: list[Watched]) -> None:
+        """On the first poll (and for devices seen for the first time): marks, context windows, episodes."""
+        missing = [d for d in devices if d.device_id not in self.marks]
+        if not missing:
+            return
+        stored = load_high_water_marks(conn, device_ids=[d.device_id for d in missing])
+        for device in missing:
+            mark = stored.get(device.device_id)
+            if mark is None:
+                mark = self._starting_mark(conn, device.device_id)
+            self.marks[device.device_id] = mark
+            model = self.models[device.asset_type].model
+            rows = context_readings(conn, device_id=device.device_id, until=mark, groups=CONTEXT_ROWS)
+            self.context[device.device_id] = to_frame(rows, model.signals) if rows else empty_frame(len(model.signals))
+        self.episodes.update(load_episodes(conn, asset_ids=sorted({d.asset_id for d in missing})))
+
+    def _starting_mark(self, conn: psycopg.Connection, device_id: int) -> datetime:
+        row = conn.execute("SELECT max(ts) FROM telemetry.latest WHERE device_id = %s", (device_id,)).fetchone()
+        newest = row[0] if row and row[0] is not None else datetime.now(UTC)
+        return newest - timedelta(seconds=self.config.start_lookback_s)
+
+    def _commit(
+        self,
+        conn: psycopg.Connection,
+        *,
+        devices: list[Watched],
+        fed: FeedResult,
+        result: PollResult,
+        polled_at: datetime,
+        fresh: dict[int, list[tuple[datetime, str, float]]],
+    ) -> None:
+        save_high_water_marks(
+            conn, marks={d.device_id: self.marks[d.device_id] for d in devices if d.device_id in fresh}
+        )
+        save_episodes(conn, episodes=fed.touched)
+        fed.write_health(conn)
+        conn.commit()
+        committed = datetime.now(UTC)
+        result.raised, result.cleared = fed.raised, fed.cleared
+        self.metrics.polls.inc()
+        self.metrics.rows_scored.inc(result.groups_scored)
+        for rows in fresh.values():
+            stamps = {ts for ts, _, _ in rows}
+            for ts in stamps:
+                self.metrics.event_to_score.observe(max((committed - ts).total_seconds(), 0.0))
+            self.metrics.poll_to_score.observe((committed - polled_at).total_seconds())
+
+
+def run(
+    url: str, *, interval_s: float = 1.0, detector: Detector | None = None, stop: threading.Event | None = None
+) -> None:
+    """Poll until `stop` is set (forever without one); reconnect after database errors; reload models each minute."""
+    detector = detector or Detector()
+    stop = stop or threading.Event()
+    models_checked = 0.0
+    while not stop.is_set():
+        try:
+            with psycopg.connect(url, application_name="assetpulse-detect") as conn:
+                while not stop.is_set():
+                    if time.monotonic() - models_checked > 60.0:
+                        labels = detector.load_models(conn)
+                        conn.commit()
+                        models_checked = time.monotonic()
+                        log.info("active models: %s", ", ".join(labels) or "none")
+                    started = time.monotonic()
+                    result = detector.poll_once(conn)
+                    if result.groups_scored:
+                        log.info("scored %d reading groups in %.3fs; raised %d, cleared %d", result.groups_scored,
+                                 time.monotonic() - started, len(result.raised), result.cleared)  # fmt: skip
+                    if result.groups_scored < detector.config.max_rows_per_poll // 20:
+                        stop.wait(interval_s)
+        except psycopg.OperationalError as exc:
+            log.warning("database trouble (%s); retrying in 5 s", exc)
+            stop.wait(5.0)

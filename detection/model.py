@@ -1,0 +1,152 @@
+"""The per-asset-type detection model: healthy statistics (`SignalModel`), a multivariate scorer from
+`detection.multivariate`, and limits taken from the training rows' own score distribution (never from fault
+labels).  `score_window` scores a window of one device's rows: equipment score ratio (smoothed score over its
+limit; NaN while stopped), per-signal contributions and residuals, and the sensor-check flags.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from detection import checks
+from detection.features import BoolArray, FloatArray, Frame, SignalModel, contributions, ewma
+from detection.multivariate import IsolationForestScorer, MsetScorer, PcaResidualScorer, Scorer, trailing_mean
+
+SCORER_KINDS = ("pca", "mset", "iforest")
+DEFAULT_KIND = "pca"  # chosen by `detection.selection.compare_scorers` on simulated data (see the bench report)
+SMOOTHING_ROWS = 5
+LIMIT_QUANTILE = 0.999
+LIMIT_FACTOR = 1.3
+DRIFT_SPAN = 20
+FAST_SPAN = 3
+DRIFT_FACTOR = 1.5
+
+
+def make_scorer(kind: str) -> Scorer:
+    if kind == "pca":
+        return PcaResidualScorer(variance=0.95)
+    if kind == "mset":
+        return MsetScorer(memory_size=300)
+    if kind == "iforest":
+        return IsolationForestScorer(trees=150)
+    raise ValueError(f"unknown scorer kind {kind!r}; expected one of {', '.join(SCORER_KINDS)}")
+
+
+@dataclass(frozen=True, slots=True)
+class WindowScores:
+    """Scores of the rows of a window (see `AssetTypeModel.score_window`)."""
+
+    ratio: FloatArray  # smoothed equipment score / limit, drifting signals set aside; NaN on stopped rows
+    ratio_all: FloatArray  # the same with drifting signals kept (used while an equipment episode is open)
+    residuals: FloatArray  # rows x signals, signed, in residual standard deviations
+    shares: FloatArray  # rows x signals, contributions (sum 1 on running rows)
+    sensor: dict[str, BoolArray]  # check -> rows x signals
+
+
+@dataclass(slots=True)
+class AssetTypeModel:
+    asset_type: str
+    kind: str
+    signals: list[str]
+    stats: SignalModel = field(init=False)
+    scorer: Scorer = field(init=False)
+    limit: float = 1.0
+    drift_limits: FloatArray = field(default_factory=lambda: np.ones(0))
+    training_ratios: FloatArray = field(default_factory=lambda: np.zeros(0))
+
+    def fit(self, frames: Sequence[Frame]) -> None:
+        """Fit on healthy frames of several devices of this asset type."""
+        self.stats = SignalModel(self.signals)
+        self.stats.fit(frames)
+        z_rows = [self._imputed(f)[f.running] for f in frames]
+        self.scorer = make_scorer(self.kind)
+        self.scorer.fit(np.vstack(z_rows))
+        smoothed = np.concatenate([trailing_mean(self.scorer.score(z), SMOOTHING_ROWS) for z in z_rows if len(z)])
+        self.limit = LIMIT_FACTOR * float(np.quantile(smoothed, LIMIT_QUANTILE))
+        self.training_ratios = smoothed / self.limit
+        drifts = [np.abs(ewma(self.stats.residuals(z), DRIFT_SPAN)) for z in z_rows if len(z)]
+        self.drift_limits = DRIFT_FACTOR * np.quantile(np.vstack(drifts), LIMIT_QUANTILE, axis=0) + 0.5
+
+    def _imputed(self, frame: Frame, distrusted: BoolArray | None = None) -> FloatArray:
+        z = self.stats.standardise(frame.values)
+        bad = np.isnan(z) if distrusted is None else (np.isnan(z) | distrusted)
+        return self.stats.impute(np.nan_to_num(z), bad)
+
+    def _ratio(self, frame: Frame, distrusted: BoolArray) -> FloatArray:
+        """Smoothed equipment score over its limit on running rows (NaN on stopped ones)."""
+        ratio = np.full(len(frame), np.nan)
+        if frame.running.any():
+            z = self._imputed(frame, distrusted)
+            ratio[frame.running] = trailing_mean(self.scorer.score(z[frame.running]), SMOOTHING_ROWS) / self.limit
+        return ratio
+
+    def score_window(self, frame: Frame, *, drift_check: bool = True) -> WindowScores:
+        """Score every row of `frame` from the rows up to it (give enough context rows before the new ones);
+        without `drift_check` (an equipment episode is open) no signal is set aside as drifting."""
+        n, m = frame.values.shape
+        sensor = {
+            "stuck": checks.stuck(frame, self.stats),
+            "dropout": checks.dropout(frame, self.stats),
+            "spike": checks.spike_episodes(checks.spikes(frame, self.stats)),
+        }
+        distrusted = sensor["stuck"] | sensor["dropout"] | checks.first_jumps(frame, self.stats)
+        z = self._imputed(frame, distrusted)
+        residuals = np.full((n, m), np.nan)
+        residuals[frame.running] = self.stats.residuals(z[frame.running])
+        slow, fast = np.full((n, m), np.nan), np.full((n, m), np.nan)
+        if frame.running.any():
+            slow[frame.running] = ewma(np.nan_to_num(residuals[frame.running]), DRIFT_SPAN)
+            fast[frame.running] = ewma(np.nan_to_num(residuals[frame.running]), FAST_SPAN)
+        candidates = checks.drift_candidates(slow, fast, self.drift_limits) & frame.running[:, None] & drift_check
+        aside_ratio = np.full((n, m), np.inf)  # the score with one candidate set aside: the best one explains it
+        for j in np.nonzero(candidates.any(axis=0))[0]:
+            aside = distrusted.copy()
+            aside[:, j] = True
+            aside_ratio[:, j] = np.where(candidates[:, j], np.nan_to_num(self._ratio(frame, aside), nan=np.inf), np.inf)
+        best = aside_ratio == aside_ratio.min(axis=1, keepdims=True)
+        sensor["drift"] = np.asarray(candidates & best & (aside_ratio < 1.0), dtype=np.bool_)
+        ratio_all = self._ratio(frame, distrusted)
+        ratio = self._ratio(frame, distrusted | sensor["drift"]) if sensor["drift"].any() else ratio_all
+        shares = np.zeros((n, m))
+        if not frame.running.any():
+            return WindowScores(ratio=ratio, ratio_all=ratio_all, residuals=residuals, shares=shares, sensor=sensor)
+        shares[frame.running] = contributions(np.nan_to_num(residuals[frame.running]))
+        return WindowScores(ratio=ratio, ratio_all=ratio_all, residuals=residuals, shares=shares, sensor=sensor)
+
+
+def health_score(ratio: float) -> int:
+    """0-100 from the equipment score ratio r (score / limit): 100 / (1 + r^2): 100 healthy, 50 at the limit,
+    20 at twice it.  A stopped machine (NaN) keeps 100: nothing speaks against it."""
+    if not np.isfinite(ratio):
+        return 100
+    return round(100.0 / (1.0 + max(ratio, 0.0) ** 2))
+
+
+# Failure modes told apart by which signals disagree and in which direction (signal names of the device
+# profiles).  What a single leading signal cannot tell (e.g. bearing wear from a loose mount) stays generic.
+def failure_mode(signals: Sequence[str], shares: FloatArray, residuals: FloatArray) -> str:
+    order = np.argsort(shares)[::-1]
+    top = [(signals[i], float(residuals[i])) for i in order[:3] if shares[i] >= 0.1]
+    named = dict(top)
+    leading = top[0][0] if top else ""
+    if named.get("vibration_rms", 0.0) > 0 and leading in ("vibration_rms", "temperature"):
+        return "vibration_high"
+    if named.get("current_imbalance", 0.0) > 0 and leading in ("current_imbalance", "current"):
+        return "electrical_imbalance"
+    if named.get("flow", 0.0) < 0 and (named.get("pressure", 0.0) > 0 or named.get("current", 0.0) > 0):
+        return "flow_restriction"
+    if named.get("pressure", 0.0) < 0 and leading in ("pressure", "flow", "suction_pressure"):
+        return "pressure_loss"
+    if leading.endswith("temperature") and named[leading] > 0:
+        return "overheating"
+    return "anomaly"
+
+
+def severity(ratio: float) -> str:
+    """warning from the limit, major from twice it, critical from four times."""
+    if ratio >= 4.0:
+        return "critical"
+    return "major" if ratio >= 2.0 else "warning"
