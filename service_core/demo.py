@@ -24,6 +24,7 @@ from service_core.db.connection import redact
 from service_core.db.resolve import database_url
 from service_core.demo_api import ApiThread, ensure_demo_admin
 from service_core.logging import configure_logging
+from service_core.seed.demo import LOGINS_FILE, ensure_demo_company
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,7 @@ def run_demo(*, devices: int = 12, seconds: float | None = None, broker: str = "
             update={"mqtt_url": broker_url, "metrics_port": metrics_port, "client_id": "assetpulse-demo-ingest"}
         )
         service = build_ingest_service(ingest_settings, core.model_copy(update={"database_url": url}))
+        company_logins = ensure_demo_company(url, core.data_dir, devices=devices)  # migrated; nothing runs yet
         ingestor = threading.Thread(target=service.run, args=(stop,), name="ingestor")
         ingestor.start()
         stack.callback(ingestor.join, 30)
@@ -83,7 +85,9 @@ def run_demo(*, devices: int = 12, seconds: float | None = None, broker: str = "
         fleet.start()
         stack.callback(fleet.join, 30)
         _banner(core, url, broker_url, ingest_settings, devices)
-        print(f"  REST API         {api.base_url}/docs  (log in as {admin[0]} / {admin[1]})\n", flush=True)
+        print(f"  REST API         {api.base_url}/docs  (log in as {admin[0]} / {admin[1]})", flush=True)
+        shown = [f"  demo company     {line}" for line in company_logins[:3]]
+        print("\n".join([*shown, f"  all its logins   {core.data_dir / LOGINS_FILE}", ""]), flush=True)
         _report_until_stopped(url, stop, seconds)
         stop.set()
     print("demo stopped; data kept in", core.data_dir)
