@@ -6,8 +6,21 @@ import logging
 import sys
 
 
+class _CurrentStderrHandler(logging.StreamHandler):
+    """Writes to whatever `sys.stderr` is when a record is emitted, not the stream it was created with: a process
+    (or a test runner) that swaps stderr never leaves the root logger writing to a closed stream."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> object:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: object) -> None:
+        pass
+
+
 def configure_logging(level: str = "INFO", fmt: str = "text") -> None:
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _CurrentStderrHandler()
     if fmt == "json":
         from pythonjsonlogger.json import JsonFormatter
 

@@ -16,7 +16,7 @@ NAB_FILES = ("artificialWithAnomaly/art_daily_jumpsup.csv", "realTraffic/speed_6
 def run_json(*args: str) -> dict:
     result = runner.invoke(eval_app, [*args, "--json"])
     assert result.exit_code == 0, result.output
-    return json.loads(result.output)
+    return json.loads(result.stdout)
 
 
 def test_eval_nab_on_two_files(shared_data: Path, tmp_path: Path):
