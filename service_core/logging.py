@@ -6,11 +6,11 @@ import logging
 import sys
 
 
-class _CurrentStderrHandler(logging.StreamHandler):
+class _CurrentStderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """Writes to whatever `sys.stderr` is when a record is emitted, not the stream it was created with: a process
     (or a test runner) that swaps stderr never leaves the root logger writing to a closed stream."""
 
-    @property  # type: ignore[override]
+    @property
     def stream(self) -> object:
         return sys.stderr
 
