@@ -154,11 +154,14 @@ def _insert(table: str, values: dict[str, Any], returning: str) -> sql.Composed:
 
 
 def _update(table: str, changes: dict[str, Any], returning: str) -> sql.Composed:
-    """UPDATE of the changed columns of the row `id` of `account_id` (a no-op update when nothing changed)."""
+    """UPDATE of the changed columns of the row `id` of `account_id` (a plain read when nothing changed)."""
+    if not changes:  # an identity id cannot be "updated" to itself
+        return sql.SQL("SELECT {} FROM {} WHERE id = %(id)s AND account_id = %(account_id)s").format(
+            sql.SQL(returning), sql.SQL(table)
+        )
     assignments: list[sql.Composable] = [
         sql.SQL("{} = {}").format(sql.Identifier(k), sql.Placeholder(k)) for k in changes
     ]
-    assignments = assignments or [sql.SQL("id = id")]
     return sql.SQL("UPDATE {} SET {} WHERE id = %(id)s AND account_id = %(account_id)s RETURNING {}").format(
         sql.SQL(table), sql.SQL(", ").join(assignments), sql.SQL(returning)
     )

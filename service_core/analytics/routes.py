@@ -26,11 +26,20 @@ router = APIRouter(prefix="/analytics", tags=["analytics"], responses=ERROR_RESP
 MAX_PERIOD = timedelta(days=3 * 366)
 Start = Annotated[datetime | None, Query(description="period start (aware); default 90 days before end")]
 End = Annotated[datetime | None, Query(description="period end, exclusive (aware); default now")]
-StartDay = Annotated[date | None, Query(description="first day; default 30 days before end")]
-EndDay = Annotated[date | None, Query(description="day after the last; default tomorrow (UTC)")]
+# Reports cover 2000-2999: period arithmetic on dates near year 1 or 9999 would leave Python's date range.
+EARLIEST, LATEST = date(2000, 1, 1), date(2999, 12, 31)
+StartDay = Annotated[date | None, Query(ge=EARLIEST, le=LATEST, description="first day; default 30 days before end")]
+EndDay = Annotated[date | None, Query(ge=EARLIEST, le=LATEST, description="day after the last; default tomorrow (UTC)")]
+AsOfDay = Annotated[date | None, Query(ge=EARLIEST, le=LATEST, description="last point; default today")]
+
+
+def _in_range(*moments: datetime | None) -> None:
+    if any(m is not None and not EARLIEST <= m.date() <= LATEST for m in moments):
+        raise InvalidInput(f"times must lie between {EARLIEST} and {LATEST}")
 
 
 def _period(start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
+    _in_range(start, end)
     end = end or datetime.now(UTC)
     start = start or end - timedelta(days=90)
     if start.tzinfo is None or end.tzinfo is None:
@@ -65,6 +74,7 @@ def read_service_metrics(
 
 @router.get("/backlog", summary="Open work orders and their age, by priority")
 def read_backlog(conn: ConnDep, _: CurrentUser, as_of: Annotated[datetime | None, Query()] = None) -> BacklogReport:
+    _in_range(as_of)
     moment = as_of or datetime.now(UTC)
     if moment.tzinfo is None:
         raise InvalidInput("as_of needs a time zone")
@@ -95,7 +105,7 @@ def read_profitability(
 def read_dso(
     conn: ConnDep,
     _: CurrentUser,
-    as_of: Annotated[date | None, Query(description="last point; default today")] = None,
+    as_of: AsOfDay = None,
     months: Annotated[int, Query(ge=1, le=36, description="points, one per month end")] = 1,
     days: Annotated[int, Query(ge=1, le=365, description="sales window")] = 90,
 ) -> DsoReport:

@@ -44,10 +44,13 @@ TokenDep = Annotated[str | None, Depends(oauth2_scheme)]
 ApiKeyDep = Annotated[str | None, Depends(api_key_scheme)]
 
 
-def get_current_principal(conn: ConnDep, settings: SettingsDep, token: TokenDep, api_key: ApiKeyDep) -> Principal:
+def get_current_principal(
+    request: Request, conn: ConnDep, settings: SettingsDep, token: TokenDep, api_key: ApiKeyDep
+) -> Principal:
     """The user behind a bearer token, or the integration behind an `X-API-Key` header; 401 without either.
 
-    The request's transaction is tagged with the caller, so the audit trail records who changed what.
+    The request's transaction is tagged with the caller and their address, so the audit trail and the security log
+    record who changed what, from where.
     """
     if api_key:
         principal = auth_service.principal_for_api_key(conn, key=api_key)
@@ -56,13 +59,21 @@ def get_current_principal(conn: ConnDep, settings: SettingsDep, token: TokenDep,
         principal = auth_service.principal_for_user(conn, user_id=user_id)
     else:
         raise NotAuthenticated("not authenticated: send a bearer token or an X-API-Key header")
-    set_actor(conn, principal.actor)
+    set_actor(conn, principal.actor, client_ip=client_address(request))
     return principal
 
 
-def set_actor(conn: psycopg.Connection, actor: str) -> None:
-    """Name who is acting for the rest of this transaction (read by the audit trigger)."""
-    conn.execute("SELECT set_config('assetpulse.actor', %s, true)", (actor,))
+def set_actor(conn: psycopg.Connection, actor: str, *, client_ip: str | None = None) -> None:
+    """Name who is acting, and from where, for the rest of this transaction (read by the audit triggers)."""
+    conn.execute(
+        "SELECT set_config('assetpulse.actor', %s, true), set_config('assetpulse.client_ip', %s, true)",
+        (actor, client_ip or ""),
+    )
+
+
+def client_address(request: Request) -> str:
+    """The caller's address as the server saw it (behind a proxy: run uvicorn with --forwarded-allow-ips)."""
+    return request.client.host if request.client else "unknown"
 
 
 CurrentUser = Annotated[Principal, Depends(get_current_principal)]

@@ -1,7 +1,7 @@
 """Settings of the HTTP API (`ASSETPULSE_*`), validated at start.
 
-A missing or well-known JWT secret is refused in production; in development and test a random secret is made
-for this process (tokens then die with it), with a warning.
+A missing, short or well-known JWT secret is refused outside development (test and production); in development a
+random secret is made for this process (tokens then die with it), with a warning.
 """
 
 from __future__ import annotations
@@ -38,11 +38,11 @@ class ApiSettings(BaseSettings):
     def _secret_fits_environment(self) -> ApiSettings:
         given = self.jwt_secret.get_secret_value() if self.jwt_secret is not None else ""
         weak = given.strip().lower() in KNOWN_DEFAULT_SECRETS
-        if self.environment == "production":
+        if self.environment != "development":
             if weak or len(given) < MIN_PRODUCTION_SECRET_LENGTH:
                 raise ValueError(
                     "ASSETPULSE_JWT_SECRET must be set to a random value of at least "
-                    f"{MIN_PRODUCTION_SECRET_LENGTH} characters in production"
+                    f"{MIN_PRODUCTION_SECRET_LENGTH} characters outside development"
                 )
         elif weak:
             log.warning(

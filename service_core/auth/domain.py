@@ -5,8 +5,9 @@ Nothing here touches a database, the network or FastAPI; hashing and signing liv
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -18,7 +19,7 @@ TOKEN_ISSUER = "assetpulse"  # noqa: S105 - a name, not a secret
 TOKEN_TYPE = "access"  # noqa: S105
 API_KEY_SCHEME = "apk"
 API_KEY_PREFIX_PATTERN = re.compile(r"^[0-9a-f]{12}$")
-EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+EMAIL_PATTERN = re.compile(r"^[^@\s\x00-\x1f\x7f]{1,64}@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$")
 MIN_PASSWORD_LENGTH = 12
 
 
@@ -123,3 +124,41 @@ def split_api_key(key: str) -> tuple[str, str]:
 def api_key_usable(*, revoked_at: datetime | None, expires_at: datetime | None, now: datetime) -> bool:
     """A key works until it is revoked or expires."""
     return revoked_at is None and (expires_at is None or now < expires_at)
+
+
+@dataclass(frozen=True, slots=True)
+class LoginLimits:
+    """How many failed logins a window allows, per email and per client address, before logins are refused."""
+
+    window: timedelta = timedelta(minutes=15)
+    max_failures_per_email: int = 5
+    max_failures_per_client: int = 20
+
+
+class LoginThrottled(NotAuthenticated):
+    """Too many recent failed logins for this email or from this client; try again in `retry_after` seconds."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def login_retry_after(failures: Sequence[datetime], *, limit: int, window: timedelta, now: datetime) -> int | None:
+    """Seconds until one more login may be tried, or None when it may be tried now.
+
+    `failures` are the times of the failed attempts (any order); those older than `window` no longer count.  With
+    `limit` or more failures in the window, the next attempt waits until enough of them have aged out of it.
+    """
+    recent = sorted(at for at in failures if at > now - window)
+    if len(recent) < limit:
+        return None
+    frees_at = recent[len(recent) - limit] + window
+    return max(1, math.ceil((frees_at - now).total_seconds()))
+
+
+def login_subject(email: str) -> str:
+    """The key a login attempt is counted under: the normalized email, or what was typed (bounded, no NUL)."""
+    try:
+        return normalize_email(email)
+    except ValueError:
+        return email.replace("\x00", "").strip().lower()[:254]

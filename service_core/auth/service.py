@@ -46,6 +46,24 @@ def get_user(conn: psycopg.Connection, *, user_id: int) -> UserPublic:
     return UserPublic.model_validate(row)
 
 
+def set_user_active(conn: psycopg.Connection, *, user_id: int, active: bool, by_user_id: int | None) -> UserPublic:
+    """Deactivate (their tokens stop working at once) or reactivate a user; nobody deactivates themselves, and
+    the last active admin stays (the active admins are locked while counting, so two cannot remove each other)."""
+    if not active and user_id == by_user_id:
+        raise Conflict("you cannot deactivate yourself; ask another admin")
+    if not active:
+        admins = [r[0] for r in conn.execute("SELECT id FROM auth.users WHERE role = 'admin' AND is_active FOR UPDATE")]
+        if admins == [user_id]:
+            raise Conflict(f"user {user_id} is the last active admin")
+    with conn.cursor(row_factory=class_row(UserRow)) as cur:
+        cur.execute(f"UPDATE auth.users SET is_active = %s WHERE id = %s RETURNING {_USER_COLUMNS}", (active, user_id))
+        row = cur.fetchone()
+    if row is None:
+        raise NotFound(f"user {user_id} does not exist")
+    log.info("user %s %s", row.email, "reactivated" if active else "deactivated")
+    return UserPublic.model_validate(row)
+
+
 def list_users(conn: psycopg.Connection, *, limit: int, offset: int) -> tuple[list[UserPublic], int]:
     """One page of users by email, and how many there are in all."""
     with conn.cursor(row_factory=class_row(UserRow)) as cur:

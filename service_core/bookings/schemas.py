@@ -66,7 +66,9 @@ class BookingListQuery(BaseModel):
 
     resource_id: Id | None = None
     work_order_id: BigId | None = None
-    day: date | None = Field(default=None, description="bookings that touch this UTC day")
+    day: date | None = Field(
+        default=None, ge=date(2000, 1, 1), le=date(2999, 12, 31), description="bookings that touch this UTC day"
+    )
     status: Literal["scheduled", "traveling", "in_progress", "completed", "canceled"] | None = None
     limit: int = Field(default=50, ge=1, le=MAX_LIMIT)
     offset: int = Field(default=0, ge=0, le=10_000_000)

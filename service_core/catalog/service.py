@@ -215,9 +215,11 @@ def _insert(table: str, values: dict[str, Any], conflict: str, returning: str) -
 
 
 def _update(table: str, changes: dict[str, Any], returning: str) -> sql.Composed:
+    if not changes:  # nothing to change: read the row (an identity id cannot be "updated" to itself)
+        return sql.SQL("SELECT {} FROM {} WHERE id = %(id)s").format(sql.SQL(returning), sql.SQL(table))
     assignments: list[sql.Composable] = [
         sql.SQL("{} = {}").format(sql.Identifier(k), sql.Placeholder(k)) for k in changes
     ]
     return sql.SQL("UPDATE {} SET {} WHERE id = %(id)s RETURNING {}").format(
-        sql.SQL(table), sql.SQL(", ").join(assignments or [sql.SQL("id = id")]), sql.SQL(returning)
+        sql.SQL(table), sql.SQL(", ").join(assignments), sql.SQL(returning)
     )

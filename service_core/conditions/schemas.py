@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field
+import orjson
+from pydantic import AwareDatetime, BaseModel, Field, field_validator
 
 Severity = Literal["warning", "major", "critical"]
 Category = Literal["equipment", "sensor"]
@@ -23,6 +24,15 @@ class ConditionReport(BaseModel):
     at: AwareDatetime
     score: float = Field(allow_inf_nan=False)
     evidence: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("evidence")
+    @classmethod
+    def _storable_as_json(cls, evidence: dict[str, Any]) -> dict[str, Any]:
+        try:
+            orjson.dumps(evidence)
+        except orjson.JSONEncodeError as exc:  # e.g. an integer beyond 64 bits
+            raise ValueError(f"evidence cannot be stored as JSON: {exc}") from exc
+        return evidence
 
 
 class ConditionPublic(BaseModel):

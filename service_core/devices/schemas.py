@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+import orjson
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 Tenant = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 DeviceKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,128}$")]
@@ -18,6 +19,15 @@ class DeviceCreate(BaseModel):
     asset_id: int | None = None
     password: str | None = Field(default=None, min_length=8, repr=False)
     metadata: dict[str, object] = Field(default_factory=dict)
+
+    @field_validator("metadata")
+    @classmethod
+    def _storable_as_json(cls, metadata: dict[str, object]) -> dict[str, object]:
+        try:
+            orjson.dumps(metadata)
+        except orjson.JSONEncodeError as exc:  # e.g. an integer beyond 64 bits
+            raise ValueError(f"metadata cannot be stored as JSON: {exc}") from exc
+        return metadata
 
 
 class DevicePublic(BaseModel):

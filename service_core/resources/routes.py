@@ -150,7 +150,10 @@ def delete_time_off(conn: ConnDep, _: Dispatcher, resource_id: RowIdPath, time_o
 
 @router.get("/{resource_id}/availability", responses=NOT_FOUND, summary="When the resource works on a local day")
 def read_availability(
-    conn: ConnDep, _: CurrentUser, resource_id: RowIdPath, day: Annotated[date, Query(description="a local day")]
+    conn: ConnDep,
+    _: CurrentUser,
+    resource_id: RowIdPath,
+    day: Annotated[date, Query(ge=date(2000, 1, 1), le=date(2999, 12, 31), description="a local day")],
 ) -> list[Interval]:
     spans = resources_service.availability(conn, resource_id=resource_id, day=day)
     return [Interval(start=start, end=end) for start, end in spans]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -13,10 +13,13 @@ BigId = Annotated[int, Field(ge=1, le=2**63 - 1)]
 Mode = Literal["preview", "apply"]
 TerritoryRef = Annotated[int, Field(ge=1, le=2**31 - 1)] | Annotated[str, Field(min_length=1, max_length=100)]
 MAX_TIME_LIMIT_SECONDS = 60.0
+# Bounded so day and clock arithmetic (a day's neighbours, time zones) cannot leave Python's date range.
+Day = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2999, 12, 31))]
+Moment = Annotated[AwareDatetime, Field(ge=datetime(2000, 1, 1, tzinfo=UTC), le=datetime(2999, 12, 31, tzinfo=UTC))]
 
 
 class OptimizeRequest(BaseModel):
-    day: date
+    day: Day
     territory: TerritoryRef | None = Field(default=None, description="A territory id or name; default: all")
     mode: Mode = "preview"
     time_limit_seconds: float = Field(default=10.0, ge=0.5, le=MAX_TIME_LIMIT_SECONDS)
@@ -24,14 +27,14 @@ class OptimizeRequest(BaseModel):
 
 class EmergencyRequest(BaseModel):
     work_order_id: BigId
-    now: AwareDatetime | None = Field(default=None, description="When the emergency is inserted; default: now")
+    now: Moment | None = Field(default=None, description="When the emergency is inserted; default: now")
     mode: Mode = "preview"
 
 
 class SickRequest(BaseModel):
     resource_id: Id
-    day: date
-    now: AwareDatetime | None = Field(default=None, description="When the technician called in; default: now")
+    day: Day
+    now: Moment | None = Field(default=None, description="When the technician called in; default: now")
     mode: Mode = "preview"
 
 
