@@ -21,7 +21,7 @@ from service_core.accounts.schemas import (
     LocationPublic,
     LocationUpdate,
 )
-from service_core.api.deps import ConnDep, CurrentUser, Finance, require_roles
+from service_core.api.deps import ConnDep, Finance, PortalReader, require_roles
 from service_core.api.errors import ERROR_RESPONSES, ErrorBody, Responses
 from service_core.api.pagination import Limit, Offset, Page
 from service_core.auth.domain import Principal, Role
@@ -39,7 +39,7 @@ BILLING_ROLES = frozenset({Role.ADMIN, Role.FINANCE})
 @router.get("", summary="List accounts: search by name or number, filter by kind, credit hold, tenant")
 def list_accounts(
     conn: ConnDep,
-    _: CurrentUser,
+    _: PortalReader,
     *,
     q: Annotated[str | None, Query(min_length=1, max_length=100, description="part of the name or number")] = None,
     kind: AccountKind | None = None,
@@ -73,7 +73,7 @@ def create_account(conn: ConnDep, principal: AccountWriter, account_in: AccountC
 
 
 @router.get("/{account_id}", responses=NOT_FOUND)
-def read_account(conn: ConnDep, _: CurrentUser, account_id: AccountId) -> AccountPublic:
+def read_account(conn: ConnDep, _: PortalReader, account_id: AccountId) -> AccountPublic:
     return accounts_service.get_account(conn, account_id=account_id)
 
 
@@ -100,7 +100,7 @@ def change_credit_hold(conn: ConnDep, _: Finance, account_id: AccountId, change:
 
 
 @router.get("/{account_id}/contacts", responses=NOT_FOUND)
-def list_contacts(conn: ConnDep, _: CurrentUser, account_id: AccountId) -> list[ContactPublic]:
+def list_contacts(conn: ConnDep, _: PortalReader, account_id: AccountId) -> list[ContactPublic]:
     return locations.list_contacts(conn, account_id=account_id)
 
 
@@ -123,7 +123,7 @@ def delete_contact(conn: ConnDep, _: AccountWriter, account_id: AccountId, conta
 
 
 @router.get("/{account_id}/locations", responses=NOT_FOUND)
-def list_locations(conn: ConnDep, _: CurrentUser, account_id: AccountId) -> list[LocationPublic]:
+def list_locations(conn: ConnDep, _: PortalReader, account_id: AccountId) -> list[LocationPublic]:
     return locations.list_locations(conn, account_id=account_id)
 
 
@@ -133,7 +133,7 @@ def add_location(conn: ConnDep, _: AccountWriter, account_id: AccountId, locatio
 
 
 @router.get("/{account_id}/locations/{location_id}", responses=NOT_FOUND)
-def read_location(conn: ConnDep, _: CurrentUser, account_id: AccountId, location_id: ChildId) -> LocationPublic:
+def read_location(conn: ConnDep, _: PortalReader, account_id: AccountId, location_id: ChildId) -> LocationPublic:
     return locations.get_account_location(conn, account_id=account_id, location_id=location_id)
 
 

@@ -1,4 +1,10 @@
-"""Dependencies of the routes, as `Annotated` aliases: `ConnDep`, `SettingsDep`, `CurrentUser`, `require_roles`."""
+"""Dependencies of the routes, as `Annotated` aliases: `ConnDep`, `SettingsDep`, `CurrentUser`, `require_roles`.
+
+Customer users (role `customer`, the customer portal) pass only `PortalReader`: the read routes of their own
+accounts' records.  `CurrentUser` and every other role dependency admit staff only, so a route is closed to
+customers unless it opts in.  A customer's transaction also runs as the database role `assetpulse_portal`, whose
+row-level security policies show only the rows of the customer's accounts (migration 0100).
+"""
 
 from __future__ import annotations
 
@@ -14,7 +20,7 @@ from psycopg_pool import ConnectionPool
 from service_core.api.settings import ApiSettings
 from service_core.auth import security
 from service_core.auth import service as auth_service
-from service_core.auth.domain import Principal, Role, ensure_role
+from service_core.auth.domain import ALL_ROLES, STAFF_ROLES, Principal, Role, account_scope_setting, ensure_role
 from service_core.exceptions import NotAuthenticated
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
@@ -60,7 +66,24 @@ def get_current_principal(
     else:
         raise NotAuthenticated("not authenticated: send a bearer token or an X-API-Key header")
     set_actor(conn, principal.actor, client_ip=client_address(request))
+    if principal.is_customer:
+        enter_portal_scope(conn, principal)
     return principal
+
+
+PORTAL_DB_ROLE = "assetpulse_portal"
+
+
+def enter_portal_scope(conn: psycopg.Connection, principal: Principal) -> None:
+    """Run the rest of this transaction as the read-only portal role, seeing only the customer's accounts' rows.
+
+    The scope is the customer's account and the accounts it pays for; both settings end with the transaction.
+    """
+    if principal.account_id is None:
+        raise NotAuthenticated("this customer user belongs to no account")
+    scope = auth_service.customer_account_scope(conn, account_id=principal.account_id)
+    conn.execute("SELECT set_config('assetpulse.account_scope', %s, true)", (account_scope_setting(scope),))
+    conn.execute(f"SET LOCAL ROLE {PORTAL_DB_ROLE}")
 
 
 def set_actor(conn: psycopg.Connection, actor: str, *, client_ip: str | None = None) -> None:
@@ -76,19 +99,23 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-CurrentUser = Annotated[Principal, Depends(get_current_principal)]
+Authenticated = Annotated[Principal, Depends(get_current_principal)]
 
 
 def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
     """A dependency that lets through only callers with one of `roles` (403 for the others)."""
     allowed = frozenset(roles)
 
-    def check_role(principal: CurrentUser) -> Principal:
+    def check_role(principal: Authenticated) -> Principal:
         ensure_role(principal.role, allowed)
         return principal
 
     return check_role
 
+
+CurrentUser = Annotated[Principal, Depends(require_roles(*STAFF_ROLES))]  # any staff role: read access
+Staff = CurrentUser
+PortalReader = Annotated[Principal, Depends(require_roles(*ALL_ROLES))]  # staff, and customers (scoped to their rows)
 
 AdminUser = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
 FleetWriter = Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.DISPATCHER))]

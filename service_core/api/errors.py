@@ -136,6 +136,12 @@ async def _database_refused(request: Request, exc: Exception) -> JSONResponse:
     return error_response(UNPROCESSABLE, "invalid_input", "a value is out of range or malformed")
 
 
+async def _database_forbidden(request: Request, exc: Exception) -> JSONResponse:
+    """The database role of this request may not touch a table (a customer's read-only, row-scoped role): 403."""
+    log.warning("database refused access on %s %s: %s", request.method, request.url.path, exc)
+    return error_response(status.HTTP_403_FORBIDDEN, "forbidden", "your role may not read or change these records")
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(status.HTTP_500_INTERNAL_SERVER_ERROR, "internal_error", "internal error")
@@ -149,6 +155,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(psycopg.OperationalError, _database_unavailable)
     app.add_exception_handler(psycopg.DataError, _database_refused)
     app.add_exception_handler(psycopg.IntegrityError, _database_refused)
+    app.add_exception_handler(psycopg.errors.InsufficientPrivilege, _database_forbidden)
     app.add_exception_handler(Exception, _unexpected)
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response, status
 
-from service_core.api.deps import ConnDep, CurrentUser, Finance, require_roles
+from service_core.api.deps import ConnDep, Finance, PortalReader, require_roles
 from service_core.api.errors import ErrorBody, Responses
 from service_core.api.pagination import Limit, Offset, Page
 from service_core.assets import lease_service
@@ -32,7 +32,7 @@ REFUSED: Responses = {**NOT_FOUND, 409: {"model": ErrorBody, "description": "Not
 @router.get("", summary="List leases by asset, account, status")
 def list_leases(
     conn: ConnDep,
-    _: CurrentUser,
+    _: PortalReader,
     *,
     asset_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
     account_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
@@ -59,7 +59,7 @@ def list_charges_due(
 
 
 @router.get("/{lease_id}", responses=NOT_FOUND)
-def read_lease(conn: ConnDep, _: CurrentUser, lease_id: LeaseId) -> LeasePublic:
+def read_lease(conn: ConnDep, _: PortalReader, lease_id: LeaseId) -> LeasePublic:
     return lease_service.get_lease(conn, lease_id=lease_id)
 
 
@@ -70,7 +70,7 @@ def delete_lease(conn: ConnDep, _: LeaseWriter, lease_id: LeaseId) -> Response:
 
 
 @router.get("/{lease_id}/charges", responses=NOT_FOUND, summary="The lease's schedule of charges")
-def list_charges(conn: ConnDep, _: CurrentUser, lease_id: LeaseId) -> list[LeasePeriodPublic]:
+def list_charges(conn: ConnDep, _: PortalReader, lease_id: LeaseId) -> list[LeasePeriodPublic]:
     return lease_service.lease_periods(conn, lease_id=lease_id)
 
 

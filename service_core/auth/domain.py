@@ -29,9 +29,11 @@ class Role(StrEnum):
     TECHNICIAN = "technician"
     FINANCE = "finance"
     VIEWER = "viewer"
+    CUSTOMER = "customer"  # a customer's user: reads only their own accounts' records (the customer portal)
 
 
 ALL_ROLES: frozenset[Role] = frozenset(Role)
+STAFF_ROLES: frozenset[Role] = ALL_ROLES - {Role.CUSTOMER}
 WRITE_FLEET: frozenset[Role] = frozenset({Role.ADMIN, Role.DISPATCHER})
 
 
@@ -44,6 +46,11 @@ class Principal:
     name: str
     role: Role
     email: str | None = None
+    account_id: int | None = None  # the customer account of a customer user; None for staff and API keys
+
+    @property
+    def is_customer(self) -> bool:
+        return self.role is Role.CUSTOMER
 
     @property
     def actor(self) -> str:
@@ -56,6 +63,22 @@ def ensure_role(role: Role, allowed: Collection[Role]) -> None:
     if role not in allowed:
         wanted = ", ".join(sorted(r.value for r in allowed))
         raise PermissionDenied(f"role {role.value!r} may not do this; it needs one of: {wanted}")
+
+
+def account_problem(role: Role, account_id: int | None) -> str | None:
+    """Why a user's account link is refused: a customer user needs their account, a staff user has none."""
+    if role is Role.CUSTOMER and account_id is None:
+        return "a customer user needs the account_id of their customer account"
+    if role is not Role.CUSTOMER and account_id is not None:
+        return f"only customer users belong to an account; a {role.value} user has no account_id"
+    return None
+
+
+def account_scope_setting(account_ids: Collection[int]) -> str:
+    """The accounts a customer may read, as the PostgreSQL array literal the row-level security policies read."""
+    if any(isinstance(i, bool) or not isinstance(i, int) or i < 1 for i in account_ids):
+        raise ValueError("account ids are positive integers")
+    return "{" + ",".join(str(i) for i in sorted(set(account_ids))) + "}"
 
 
 def normalize_email(email: str) -> str:

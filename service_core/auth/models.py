@@ -15,6 +15,7 @@ class UserRow:
     role: str
     is_active: bool
     created_at: datetime
+    account_id: int | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Path, Request, status
 from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordRequestForm
 
-from service_core.api.deps import AdminUser, ConnDep, CurrentUser, SettingsDep, client_address
+from service_core.api.deps import AdminUser, ConnDep, PortalReader, SettingsDep, client_address
 from service_core.api.errors import ERROR_RESPONSES, ErrorBody, Responses, error_response
 from service_core.api.pagination import Limit, Offset, Page
 from service_core.auth import logins, security
@@ -67,9 +67,14 @@ def login(request: Request, conn: ConnDep, settings: SettingsDep, form: LoginFor
 
 
 @router.get("/auth/me", tags=["auth"], summary="Who the credentials belong to")
-def read_me(principal: CurrentUser) -> PrincipalPublic:
+def read_me(principal: PortalReader) -> PrincipalPublic:
     return PrincipalPublic(
-        kind=principal.kind, id=principal.id, name=principal.name, role=principal.role, email=principal.email
+        kind=principal.kind,
+        id=principal.id,
+        name=principal.name,
+        role=principal.role,
+        email=principal.email,
+        account_id=principal.account_id,
     )
 
 

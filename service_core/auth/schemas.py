@@ -5,9 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
-from service_core.auth.domain import Role, normalize_email, password_problem
+from service_core.auth.domain import Role, account_problem, normalize_email, password_problem
 
 Email = Annotated[str, Field(max_length=254, examples=["dispatch@example.com"]), AfterValidator(normalize_email)]
 
@@ -17,6 +26,9 @@ class UserCreate(BaseModel):
     full_name: str = Field(default="", max_length=200)
     password: str = Field(min_length=1, max_length=256, repr=False)
     role: Role = Role.VIEWER
+    account_id: int | None = Field(
+        default=None, ge=1, le=2**31 - 1, description="the customer account of a customer user (role customer only)"
+    )
 
     @field_validator("password")
     @classmethod
@@ -26,6 +38,13 @@ class UserCreate(BaseModel):
             raise ValueError(f"password {problem}")
         return password
 
+    @model_validator(mode="after")
+    def _account_fits_role(self) -> UserCreate:
+        problem = account_problem(self.role, self.account_id)
+        if problem is not None:
+            raise ValueError(problem)
+        return self
+
 
 class UserPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -34,6 +53,7 @@ class UserPublic(BaseModel):
     email: str
     full_name: str
     role: Role
+    account_id: int | None = None
     is_active: bool
     created_at: datetime
 
@@ -48,6 +68,13 @@ class ApiKeyCreate(BaseModel):
     name: str = Field(min_length=1, max_length=100, examples=["erp-sync"])
     role: Role = Role.VIEWER
     expires_at: AwareDatetime | None = None
+
+    @field_validator("role")
+    @classmethod
+    def _not_a_customer(cls, role: Role) -> Role:
+        if role is Role.CUSTOMER:
+            raise ValueError("API keys are for integrations; a customer gets a user (POST /users)")
+        return role
 
 
 class ApiKeyPublic(BaseModel):
@@ -73,3 +100,4 @@ class PrincipalPublic(BaseModel):
     name: str
     role: Role
     email: str | None
+    account_id: int | None = None

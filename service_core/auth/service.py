@@ -11,27 +11,34 @@ from psycopg.rows import class_row
 from service_core.auth import domain, security
 from service_core.auth.models import ApiKeyRow, UserRow
 from service_core.auth.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic, UserCreate, UserPublic
-from service_core.exceptions import Conflict, NotAuthenticated, NotFound
+from service_core.exceptions import Conflict, InvalidInput, NotAuthenticated, NotFound
 
 log = logging.getLogger(__name__)
 
-_USER_COLUMNS = "id, email, full_name, password_hash, role, is_active, created_at"
+_USER_COLUMNS = "id, email, full_name, password_hash, role, is_active, created_at, account_id"
 _KEY_COLUMNS = "id, name, prefix, key_hash, role, created_by, created_at, expires_at, revoked_at"
 _BAD_LOGIN = "wrong email or password"
 
 
 def create_user(conn: psycopg.Connection, *, user_in: UserCreate) -> UserPublic:
-    """Create a user with an argon2id hash of their password; `Conflict` if the email is taken."""
+    """Create a user with an argon2id hash of their password; `Conflict` if the email is taken, `InvalidInput` if
+    a customer user's account does not exist."""
     password_hash = security.hash_password(user_in.password)
+    params = (user_in.email, user_in.full_name, password_hash, user_in.role.value, user_in.account_id)
     with conn.cursor(row_factory=class_row(UserRow)) as cur:
-        cur.execute(
-            f"""
-            INSERT INTO auth.users (email, full_name, password_hash, role) VALUES (%s, %s, %s, %s)
-            ON CONFLICT (email) DO NOTHING
-            RETURNING {_USER_COLUMNS}
-            """,
-            (user_in.email, user_in.full_name, password_hash, user_in.role.value),
-        )
+        try:
+            with conn.transaction():
+                cur.execute(
+                    f"""
+                    INSERT INTO auth.users (email, full_name, password_hash, role, account_id)
+                    VALUES (%s, %s, %s, %s, %s)
+                    ON CONFLICT (email) DO NOTHING
+                    RETURNING {_USER_COLUMNS}
+                    """,
+                    params,
+                )
+        except psycopg.errors.ForeignKeyViolation as exc:
+            raise InvalidInput(f"account {user_in.account_id} does not exist") from exc
         row = cur.fetchone()
     if row is None:
         raise Conflict(f"a user with email {user_in.email} already exists")
@@ -93,8 +100,21 @@ def principal_for_user(conn: psycopg.Connection, *, user_id: int) -> domain.Prin
     if row is None or not row.is_active:
         raise NotAuthenticated("the user of this token is unknown or inactive")
     return domain.Principal(
-        kind="user", id=row.id, name=row.full_name or row.email, role=domain.Role(row.role), email=row.email
+        kind="user",
+        id=row.id,
+        name=row.full_name or row.email,
+        role=domain.Role(row.role),
+        email=row.email,
+        account_id=row.account_id,
     )
+
+
+def customer_account_scope(conn: psycopg.Connection, *, account_id: int) -> list[int]:
+    """The accounts a customer user of `account_id` may read: their own and those it pays for (billing account)."""
+    rows = conn.execute(
+        "SELECT id FROM crm.accounts WHERE id = %s OR billing_account_id = %s ORDER BY id", (account_id, account_id)
+    ).fetchall()
+    return [int(r[0]) for r in rows]
 
 
 def create_api_key(conn: psycopg.Connection, *, key_in: ApiKeyCreate, created_by: int | None) -> ApiKeyCreated:

@@ -29,7 +29,10 @@ from service_core.billing.schemas import (
 
 router = APIRouter(prefix="/invoices", tags=["billing"], responses=ERROR_RESPONSES)
 
-FinanceReader = Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.FINANCE, Role.DISPATCHER, Role.VIEWER))]
+# Finance readers, and a customer user, who sees only their accounts' invoices (row-level security of the portal role)
+InvoiceReader = Annotated[
+    Principal, Depends(require_roles(Role.ADMIN, Role.FINANCE, Role.DISPATCHER, Role.VIEWER, Role.CUSTOMER))
+]
 InvoiceId = Annotated[int, Path(ge=1, le=2**62, description="id of the invoice")]
 LineId = Annotated[int, Path(ge=1, le=2**62, description="id of the invoice line")]
 WorkOrderId = Annotated[int, Path(ge=1, le=2**62, description="id of the posted work order")]
@@ -38,7 +41,7 @@ WorkOrderId = Annotated[int, Path(ge=1, le=2**62, description="id of the posted 
 @router.get("", summary="List invoices and credit notes (newest first)")
 def list_invoices(
     conn: ConnDep,
-    _: FinanceReader,
+    _: InvoiceReader,
     *,
     account_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     status: ShownStatus | None = None,
@@ -64,7 +67,7 @@ def list_invoices(
 
 
 @router.get("/{invoice_id}", summary="An invoice with its lines, balance and status")
-def read_invoice(conn: ConnDep, _: FinanceReader, invoice_id: InvoiceId) -> InvoicePublic:
+def read_invoice(conn: ConnDep, _: InvoiceReader, invoice_id: InvoiceId) -> InvoicePublic:
     return queries.get_invoice(conn, invoice_id=invoice_id)
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
 
-from service_core.api.deps import ConnDep, CurrentUser, Dispatcher
+from service_core.api.deps import ConnDep, CurrentUser, Dispatcher, PortalReader
 from service_core.api.errors import ERROR_RESPONSES
 from service_core.api.pagination import Limit, Offset, Page
 from service_core.conditions import queries, rules
@@ -34,7 +34,7 @@ RuleId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 @router.get("", summary="Conditions, most severe and newest first; open=true gives the inbox")
 def list_conditions(
     conn: ConnDep,
-    _: CurrentUser,
+    _: PortalReader,
     *,
     status_filter: Annotated[
         str | None, Query(alias="status", pattern="^(raised|acknowledged|snoozed|cleared|resolved)$")
@@ -92,7 +92,7 @@ def report_condition(conn: ConnDep, principal: Dispatcher, report_in: ConditionR
 
 
 @router.get("/{condition_id}")
-def read_condition(conn: ConnDep, _: CurrentUser, condition_id: ConditionId) -> ConditionPublic:
+def read_condition(conn: ConnDep, _: PortalReader, condition_id: ConditionId) -> ConditionPublic:
     return conditions_service.get(conn, condition_id=condition_id)
 
 

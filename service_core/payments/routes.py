@@ -26,6 +26,10 @@ from service_core.payments.schemas import (
 router = APIRouter(prefix="/payments", tags=["payments"], responses=ERROR_RESPONSES)
 
 FinanceReader = Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.FINANCE, Role.DISPATCHER, Role.VIEWER))]
+# ... and a customer user, who sees only their accounts' payments (row-level security of the portal role)
+PaymentReader = Annotated[
+    Principal, Depends(require_roles(Role.ADMIN, Role.FINANCE, Role.DISPATCHER, Role.VIEWER, Role.CUSTOMER))
+]
 PaymentId = Annotated[int, Path(ge=1, le=2**62, description="id of the payment")]
 CreditNoteId = Annotated[int, Path(ge=1, le=2**62, description="id of the credit note")]
 AccountId = Annotated[int, Path(ge=1, le=2**31 - 1, description="id of the account")]
@@ -34,7 +38,7 @@ AccountId = Annotated[int, Path(ge=1, le=2**31 - 1, description="id of the accou
 @router.get("", summary="List payments (newest received first)")
 def list_payments(
     conn: ConnDep,
-    _: FinanceReader,
+    _: PaymentReader,
     account_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     status: Literal["received", "reversed"] | None = None,
     limit: Limit = 50,
@@ -97,7 +101,7 @@ def refund_credit_note(
 
 
 @router.get("/{payment_id}", summary="A payment with its allocations and unapplied amount")
-def read_payment(conn: ConnDep, _: FinanceReader, payment_id: PaymentId) -> PaymentPublic:
+def read_payment(conn: ConnDep, _: PaymentReader, payment_id: PaymentId) -> PaymentPublic:
     return payments_service.get_payment(conn, payment_id=payment_id)
 
 

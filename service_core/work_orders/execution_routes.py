@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, status
 
-from service_core.api.deps import ConnDep, CurrentUser, FieldWorker
+from service_core.api.deps import ConnDep, CurrentUser, FieldWorker, PortalReader
 from service_core.api.errors import ErrorBody, Responses
 from service_core.work_orders import execution
 from service_core.work_orders.schemas import (
@@ -34,7 +34,7 @@ FIELD: Responses = {
 
 
 @execution_router.get("/{work_order_id}/lines", responses=FIELD)
-def list_lines(conn: ConnDep, _: CurrentUser, work_order_id: WorkOrderId) -> list[LinePublic]:
+def list_lines(conn: ConnDep, _: PortalReader, work_order_id: WorkOrderId) -> list[LinePublic]:
     return execution.list_lines(conn, work_order_id=work_order_id)
 
 
@@ -53,7 +53,7 @@ def update_line(
 
 
 @execution_router.get("/{work_order_id}/tasks", responses=FIELD)
-def list_tasks(conn: ConnDep, _: CurrentUser, work_order_id: WorkOrderId) -> list[TaskPublic]:
+def list_tasks(conn: ConnDep, _: PortalReader, work_order_id: WorkOrderId) -> list[TaskPublic]:
     return execution.list_tasks(conn, work_order_id=work_order_id)
 
 

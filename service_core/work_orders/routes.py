@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
 
-from service_core.api.deps import ConnDep, CurrentUser, Dispatcher, FieldWorker
+from service_core.api.deps import ConnDep, CurrentUser, Dispatcher, FieldWorker, PortalReader
 from service_core.api.errors import ERROR_RESPONSES, ErrorBody, Responses
 from service_core.api.pagination import Limit, Offset, Page
 from service_core.bookings import service as bookings_service
@@ -39,7 +39,7 @@ CONFLICT: Responses = {
 
 
 @router.get("", summary="List work orders, newest first (total capped: see total_is_exact)")
-def list_work_orders(conn: ConnDep, _: CurrentUser, query: Annotated[WorkOrderListQuery, Query()]) -> WorkOrderPage:
+def list_work_orders(conn: ConnDep, _: PortalReader, query: Annotated[WorkOrderListQuery, Query()]) -> WorkOrderPage:
     items, total, exact = queries.page(conn, query)
     return WorkOrderPage(items=items, total=total, limit=query.limit, offset=query.offset, total_is_exact=exact)
 
@@ -50,7 +50,7 @@ def create_work_order(conn: ConnDep, principal: Dispatcher, work_order_in: WorkO
 
 
 @router.get("/{work_order_id}", responses=CONFLICT)
-def read_work_order(conn: ConnDep, _: CurrentUser, work_order_id: WorkOrderId) -> WorkOrderPublic:
+def read_work_order(conn: ConnDep, _: PortalReader, work_order_id: WorkOrderId) -> WorkOrderPublic:
     return work_orders_service.get_work_order(conn, work_order_id=work_order_id)
 
 
@@ -90,7 +90,7 @@ def complete_work_order(
 
 
 @router.get("/{work_order_id}/review", responses=CONFLICT, summary="What was done and what is missing")
-def review_work_order(conn: ConnDep, _: CurrentUser, work_order_id: WorkOrderId) -> ReviewPublic:
+def review_work_order(conn: ConnDep, _: PortalReader, work_order_id: WorkOrderId) -> ReviewPublic:
     return closing.review_work_order(conn, work_order_id=work_order_id)
 
 

@@ -37,6 +37,7 @@ def test_login_flow_gives_a_token_that_identifies_the_user(api: TestClient, data
         "name": "dana@example.com",
         "role": "dispatcher",
         "email": "dana@example.com",
+        "account_id": None,
     }
 
 
