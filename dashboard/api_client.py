@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 Json = dict[str, Any]
 Params = Mapping[str, str | int | float | bool | date | datetime | list[int] | list[str] | None]
 PAGE_SIZE = 500  # the API's largest page
+FLEET_LIMIT = 20_000  # the most assets /assets/fleet-health gives in one answer
 DEFAULT_MAX_ITEMS = 5000
 
 
@@ -90,7 +91,7 @@ class ApiClient:
         self.base_url = base_url.rstrip("/")
         self.token = token
         self._http = http or httpx.Client(timeout=timeout)
-        self._timeout = timeout
+        self.timeout = timeout
 
     # -- transport -------------------------------------------------------------------------------------------------
 
@@ -98,7 +99,7 @@ class ApiClient:
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         try:
             response = self._http.request(
-                method, f"{self.base_url}{path}", headers=headers, timeout=self._timeout, **kwargs
+                method, f"{self.base_url}{path}", headers=headers, timeout=self.timeout, **kwargs
             )
         except httpx.HTTPError as exc:
             raise ApiUnavailableError(0, "unreachable", f"the API at {self.base_url} is unreachable: {exc}") from exc
@@ -160,6 +161,12 @@ class ApiClient:
     def assets(self, params: Params | None = None) -> list[Json]:
         return self.get_all("/assets", params)
 
+    def fleet_health(self, params: Params | None = None, *, limit: int = FLEET_LIMIT) -> Json:
+        """The fleet read model in one call: `{items, total, limit}`, one item per asset with its account, site,
+        devices, newest values, open work orders and conditions, health and RUL."""
+        result: Json = self.get("/assets/fleet-health", {**(params or {}), "limit": limit})
+        return result
+
     def asset(self, asset_id: int) -> Json:
         result: Json = self.get(f"/assets/{asset_id}")
         return result
@@ -172,9 +179,19 @@ class ApiClient:
         return result
 
     def telemetry_window(
-        self, *, device_id: int, start: datetime, end: datetime, resolution: str, metrics: list[str] | None = None
+        self,
+        *,
+        device_id: int,
+        start: datetime,
+        end: datetime,
+        resolution: str,
+        metrics: list[str] | None = None,
+        max_points: int | None = None,
     ) -> list[Json]:
-        params: Params = {"device_id": device_id, "start": start, "end": end, "resolution": resolution}
+        """One device's window; with `max_points` the API merges buckets so no metric has more points."""
+        params: Params = {
+            "device_id": device_id, "start": start, "end": end, "resolution": resolution, "max_points": max_points
+        }  # fmt: skip
         result: list[Json] = self.get("/telemetry/window", {**params, "metric": metrics})
         return result
 

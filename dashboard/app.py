@@ -46,7 +46,10 @@ def login_page() -> None:
 def main() -> None:
     st.set_page_config(page_title="AssetPulse", page_icon=":material/monitor_heart:", layout="wide")
     if not session.logged_in():
-        st.navigation([st.Page(login_page, title="Log in", icon=":material/login:")]).run()
+        # Every page is known (hidden) while logged out, so a link to a page with its query (e.g.
+        # /asset?asset_id=7&range=1y) is still where the user lands after logging in.
+        st.navigation([st.Page(path, title=title, icon=icon) for path, title, icon, _ in PAGES], position="hidden")
+        login_page()
         return
     role = session.role()
     pages = [

@@ -34,9 +34,12 @@ def _http(timeout: float) -> httpx.Client:
 
 def client() -> ApiClient:
     config = settings()
-    http = _http(config.api_timeout_seconds)
-    token = st.session_state.get(TOKEN)
-    return ApiClient(config.api_url, token=token, timeout=config.api_timeout_seconds, http=http)
+    return client_for(config.api_url, st.session_state.get(TOKEN), config.api_timeout_seconds)
+
+
+def client_for(api_url: str, token: str | None, timeout: float) -> ApiClient:
+    """A client of `api_url` with `token` on the process's shared connection pool (also for cached reads)."""
+    return ApiClient(api_url, token=token or None, timeout=timeout, http=_http(timeout))
 
 
 def logged_in() -> bool:

@@ -127,8 +127,9 @@ def users_create(
 
 
 def _mount_tools() -> None:
-    from detection.cli import eval_app
+    from dashboard.bench.cli import app as dashboard_bench_app
     from detection.bench_cli import app as detect_bench_app
+    from detection.cli import eval_app
     from detection.detect_cli import detect_app
     from ingest.bench.cli import app as bench_app
     from service_core.api.bench.cli import app as api_bench_app
@@ -140,6 +141,7 @@ def _mount_tools() -> None:
     bench_app.add_typer(schedule_app)  # merges its `schedule` command: `assetpulse bench schedule`
     bench_app.add_typer(api_bench_app)  # `assetpulse bench api`
     bench_app.add_typer(detect_bench_app)  # `assetpulse bench detect`
+    bench_app.add_typer(dashboard_bench_app)  # `assetpulse bench dashboard`
     app.add_typer(simulate_app, name="simulate")
     app.add_typer(bench_app, name="bench", help="Benchmarks that print their figures and ratios to baselines.")
     app.add_typer(jobs_app, name="jobs", help="Periodic jobs: escalations, preventive work, invoices, dunning, credit.")

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import altair as alt
 import pandas as pd
@@ -12,29 +12,12 @@ import streamlit as st
 
 from dashboard import session
 from dashboard.api_client import ApiClient, Json
-from dashboard.views.fleet import health_scores
+from dashboard.ranges import DEFAULT_RANGE, MAX_POINTS, RANGE_KEYS, RANGES, resolution_for, resolution_width
+from dashboard.views.asset_reads import AssetReads, start_reads
+from dashboard.views.fleet import load_fleet
 
-RANGES: dict[str, timedelta] = {
-    "1 hour": timedelta(hours=1),
-    "6 hours": timedelta(hours=6),
-    "24 hours": timedelta(hours=24),
-    "7 days": timedelta(days=7),
-    "30 days": timedelta(days=30),
-    "90 days": timedelta(days=90),
-    "1 year": timedelta(days=365),
-}
-RAW_UP_TO = timedelta(hours=2)  # a 1 Hz sensor: at most 7,200 raw points
-MINUTES_UP_TO = timedelta(days=7)  # at most 10,080 one-minute buckets; beyond: hours (a year is 8,760)
+CHOICE = "asset_page_choice"  # the asset and range last shown: a page switch drops the URL's query
 SERVICE_DONE = ("completed", "posted")
-
-
-def resolution_for(span: timedelta) -> str:
-    """The coarsest detail that still draws the range well: raw, `1m` or `1h` roll-ups (a few thousand points)."""
-    if span <= RAW_UP_TO:
-        return "raw"
-    if span <= MINUTES_UP_TO:
-        return "1m"
-    return "1h"
 
 
 def telemetry_frame(points: Sequence[Json]) -> pd.DataFrame:
@@ -42,7 +25,7 @@ def telemetry_frame(points: Sequence[Json]) -> pd.DataFrame:
     if not points:
         return pd.DataFrame()
     frame = pd.DataFrame(points)
-    frame["ts"] = pd.to_datetime(frame["ts"], utc=True)
+    frame["ts"] = pd.to_datetime(frame["ts"], utc=True, format="ISO8601")
     return frame.pivot_table(index="ts", columns="metric", values="mean", aggfunc="mean").sort_index()
 
 
@@ -50,22 +33,36 @@ def history_frame(work_orders: Sequence[Json]) -> pd.DataFrame:
     columns = ["number", "status", "priority", "work_type", "summary", "created_at", "completed_at", "resolution_code"]
     frame = pd.DataFrame(list(work_orders), columns=columns)
     for column in ("created_at", "completed_at"):
-        frame[column] = pd.to_datetime(frame[column], utc=True)
+        frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")
     return frame
 
 
-def _choose_asset(api: ApiClient) -> Json | None:
-    assets = session.remember("asset-list", 60, api.assets)
-    if not assets:
+def _wanted() -> tuple[str | None, str]:
+    """The asset id and range key asked for: the URL's query, else what this session showed last."""
+    last_id, last_range = st.session_state.get(CHOICE, (None, DEFAULT_RANGE))
+    asset_id = st.query_params.get("asset_id") or last_id
+    range_key = st.query_params.get("range") or last_range
+    return asset_id, range_key if range_key in RANGE_KEYS else DEFAULT_RANGE
+
+
+def _choose_asset(api: ApiClient) -> tuple[int, int] | None:
+    """The asset picked among the fleet (the fleet page's cached read model): its id and its account's."""
+    fleet = session.attempt(lambda: load_fleet(api))
+    if fleet is None:
+        return None
+    if fleet.frame.empty:
         st.info("The API lists no assets.")
         return None
-    by_id = {int(a["id"]): a for a in assets}
-    wanted = st.query_params.get("asset_id")
-    ids = sorted(by_id)
-    index = ids.index(int(wanted)) if wanted and wanted.isdigit() and int(wanted) in by_id else 0
-    chosen = st.selectbox("Asset", ids, index=index, format_func=lambda i: f"{i} - {by_id[i]['name']}")
+    ids = fleet.frame["id"].astype(int).tolist()
+    names = dict(zip(ids, fleet.frame["asset"], strict=True))
+    accounts = dict(zip(ids, fleet.frame["account_id"].astype(int), strict=True))
+    wanted, range_key = _wanted()
+    ids.sort()
+    index = ids.index(int(wanted)) if wanted and wanted.isdigit() and int(wanted) in names else 0
+    chosen = st.selectbox("Asset", ids, index=index, format_func=lambda i: f"{i} - {names[i]}")
     st.query_params["asset_id"] = str(chosen)
-    return by_id[chosen]
+    st.session_state[CHOICE] = (str(chosen), range_key)
+    return int(chosen), int(accounts[chosen])
 
 
 def _record(asset: Json) -> None:
@@ -78,11 +75,11 @@ def _record(asset: Json) -> None:
     st.caption(f"Model {asset.get('model') or '-'}, serial {asset.get('serial_number') or '-'}")
 
 
-def _health(api: ApiClient, asset_id: int) -> None:
-    if not session.offered("/conditions/health/{asset_id}"):
+def _health(reads: AssetReads, asset_id: int) -> None:
+    if reads.health is None:
         return
     st.subheader("Health")
-    scores = session.attempt(lambda: health_scores(api, [asset_id]))
+    scores = session.attempt(reads.health.result)
     if scores is None:
         return
     if asset_id not in scores:
@@ -98,14 +95,11 @@ def _health(api: ApiClient, asset_id: int) -> None:
         st.dataframe(pd.DataFrame(health["contributions"]), hide_index=True)
 
 
-def _devices(api: ApiClient, asset_id: int) -> tuple[list[Json], list[Json]]:
+def _devices(reads: AssetReads) -> tuple[list[Json], list[Json]]:
     """The asset's devices and their newest values (shown as tables)."""
     st.subheader("Devices and newest values")
-    if session.offered("/assets/{asset_id}/devices"):
-        devices: list[Json] | None = session.attempt(lambda: api.get(f"/assets/{asset_id}/devices"))
-    else:
-        devices = session.attempt(lambda: [d for d in api.devices() if d.get("asset_id") == asset_id])
-    latest = session.attempt(lambda: api.latest(asset_id=asset_id))
+    devices: list[Json] | None = session.attempt(reads.devices.result)
+    latest: list[Json] | None = session.attempt(reads.latest.result)
     if devices is None or latest is None:
         return [], []
     if not devices:
@@ -122,7 +116,7 @@ def _devices(api: ApiClient, asset_id: int) -> tuple[list[Json], list[Json]]:
 def band_chart(points: Sequence[Json], metric: str) -> alt.LayerChart:
     """One metric: its mean per bucket as a line over the bucket's min-max band."""
     frame = pd.DataFrame([p for p in points if p["metric"] == metric], columns=["ts", "mean", "min", "max"])
-    frame["ts"] = pd.to_datetime(frame["ts"], utc=True)
+    frame["ts"] = pd.to_datetime(frame["ts"], utc=True, format="ISO8601")
     base = alt.Chart(frame).encode(x=alt.X("ts:T", title="time"))
     band = base.mark_area(opacity=0.25).encode(y=alt.Y("min:Q", title=metric), y2="max:Q")
     line = base.mark_line().encode(y="mean:Q", tooltip=["ts:T", "mean:Q", "min:Q", "max:Q"])
@@ -137,7 +131,11 @@ def _telemetry(api: ApiClient, devices: list[Json], latest: list[Json]) -> None:
     cols = st.columns(3)
     keys = {int(d["id"]): str(d["device_key"]) for d in devices}
     device_id = cols[0].selectbox("Device", list(keys), format_func=lambda i: keys[i])
-    label = cols[1].selectbox("Range", list(RANGES), index=2)
+    _, range_key = _wanted()
+    label = cols[1].selectbox("Range", list(RANGES), index=list(RANGES).index(RANGE_KEYS[range_key]))
+    range_key = next(key for key, name in RANGE_KEYS.items() if name == label)
+    st.query_params["range"] = range_key
+    st.session_state[CHOICE] = (st.query_params.get("asset_id"), range_key)
     known = sorted({str(v["metric"]) for v in latest if v["device_id"] == device_id})
     chosen = cols[2].multiselect("Metrics", known, placeholder="all")
     span = RANGES[label]
@@ -145,12 +143,19 @@ def _telemetry(api: ApiClient, devices: list[Json], latest: list[Json]) -> None:
     resolution = resolution_for(span)
     points = session.attempt(
         lambda: api.telemetry_window(
-            device_id=device_id, start=end - span, end=end, resolution=resolution, metrics=chosen or None
+            device_id=device_id,
+            start=end - span,
+            end=end,
+            resolution=resolution,
+            metrics=chosen or None,
+            max_points=MAX_POINTS,
         )
     )
     if points is None:
         return
     st.caption(f"{len(points)} points at resolution {resolution} over the last {label}")
+    if len(points) > 1 and (span / resolution_width(resolution)) > MAX_POINTS:
+        st.caption(f"At most {MAX_POINTS:,} points per metric: the API merged neighbouring buckets (exactly).")
     if not points:
         st.caption("No readings in this range.")
     elif len(chosen) == 1:
@@ -159,10 +164,10 @@ def _telemetry(api: ApiClient, devices: list[Json], latest: list[Json]) -> None:
         st.line_chart(telemetry_frame(points))
 
 
-def _work_history(api: ApiClient, asset_id: int) -> None:
-    if not session.require_route("/work-orders", "Work orders"):
+def _work_history(reads: AssetReads) -> None:
+    if not session.require_route("/work-orders", "Work orders") or reads.work_orders is None:
         return
-    orders = session.attempt(lambda: api.work_orders({"asset_id": asset_id}))
+    orders = session.attempt(reads.work_orders.result)
     if orders is None:
         return
     st.subheader(f"Work orders ({len(orders)})")
@@ -172,17 +177,15 @@ def _work_history(api: ApiClient, asset_id: int) -> None:
     st.dataframe(history_frame(done), hide_index=True)
 
 
-def _contracts(api: ApiClient, asset: Json) -> None:
-    asset_id = int(asset["id"])
-    leases_path = session.first_offered("/leases", "/assets/leases")
-    if leases_path is not None:
-        leases = session.attempt(lambda: api.get_all(leases_path, {"asset_id": asset_id}))
+def _contracts(reads: AssetReads, asset_id: int) -> None:
+    if reads.leases is not None:
+        leases = session.attempt(reads.leases.result)
         if leases is not None:
             st.subheader(f"Leases ({len(leases)})")
             columns = ["number", "status", "start_date", "end_date", "periodic_charge", "period_months"]
             st.dataframe(pd.DataFrame(leases, columns=columns), hide_index=True)
-    if session.offered("/agreements"):
-        found = session.attempt(lambda: api.get_all("/agreements", {"account_id": int(asset["account_id"])}))
+    if reads.agreements is not None:
+        found = session.attempt(reads.agreements.result)
         if found is not None:
             covering = [a for a in found if a.get("covers_all_assets") or asset_id in a.get("asset_ids", [])]
             st.subheader(f"Agreements covering it ({len(covering)})")
@@ -195,13 +198,18 @@ def render() -> None:
     if not session.require_route("/assets", "Assets"):
         return
     api = session.client()
-    asset = _choose_asset(api)
+    chosen = _choose_asset(api)
+    if chosen is None:
+        return
+    asset_id, account_id = chosen
+    reads = start_reads(api, asset_id, account_id)  # every read at once; each part waits for its own
+    asset: Json | None = session.attempt(reads.asset.result)
     if asset is None:
         return
     st.header(str(asset["name"]))
     _record(asset)
-    _health(api, int(asset["id"]))
-    devices, latest = _devices(api, int(asset["id"]))
+    _health(reads, asset_id)
+    devices, latest = _devices(reads)
     _telemetry(api, devices, latest)
-    _work_history(api, int(asset["id"]))
-    _contracts(api, asset)
+    _work_history(reads)
+    _contracts(reads, asset_id)

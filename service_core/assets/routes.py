@@ -6,11 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
 
-from service_core.api.deps import ConnDep, CurrentUser, Dispatcher, FieldWorker
+from service_core.api.deps import ConnDep, CurrentUser, Dispatcher, FieldWorker, PortalReader
 from service_core.api.errors import ERROR_RESPONSES, ErrorBody, Responses
 from service_core.api.pagination import Limit, Offset, Page
-from service_core.assets import meters
+from service_core.assets import fleet, meters
 from service_core.assets import service as assets_service
+from service_core.assets.fleet_schemas import FLEET_MAX_LIMIT, FleetFilter, FleetHealth
 from service_core.assets.lease_routes import router as leases_router
 from service_core.assets.schemas import (
     AssetCreate,
@@ -50,7 +51,7 @@ def create_asset_type(conn: ConnDep, _: Dispatcher, asset_type_in: AssetTypeCrea
 @router.get("", summary="List assets by account, location, type, level, criticality, ownership; search names")
 def list_assets(
     conn: ConnDep,
-    _: CurrentUser,
+    _: PortalReader,
     *,
     account_id: RowIdQuery = None,
     location_id: RowIdQuery = None,
@@ -81,13 +82,44 @@ def list_assets(
     return Page[AssetPublic](items=items, total=total, limit=limit, offset=offset)
 
 
+@router.get(
+    "/fleet-health",
+    summary="Every matching asset with devices, newest values, open work, open conditions and health, in one read",
+)
+def read_fleet_health(
+    conn: ConnDep,
+    _: CurrentUser,
+    *,
+    account_id: RowIdQuery = None,
+    location_id: RowIdQuery = None,
+    asset_type_id: RowIdQuery = None,
+    criticality: Criticality | None = None,
+    ownership: Ownership | None = None,
+    asset_status: Annotated[AssetStatus | None, Query(alias="status")] = None,
+    q: Annotated[
+        str | None, Query(min_length=1, max_length=100, description="asset name, serial or model; account; site")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=FLEET_MAX_LIMIT, description="most assets returned")] = 1000,
+) -> FleetHealth:
+    fleet_filter = FleetFilter(
+        account_id=account_id,
+        location_id=location_id,
+        asset_type_id=asset_type_id,
+        criticality=criticality,
+        ownership=ownership,
+        status=asset_status,
+        search=q,
+    )
+    return fleet.fleet_health(conn, fleet_filter=fleet_filter, limit=limit)
+
+
 @router.post("", status_code=status.HTTP_201_CREATED, responses=CONFLICT, summary="Create (admin, dispatcher)")
 def create_asset(conn: ConnDep, _: Dispatcher, asset_in: AssetCreate) -> AssetPublic:
     return assets_service.create_asset(conn, asset_in=asset_in)
 
 
 @router.get("/{asset_id}", responses=NOT_FOUND)
-def read_asset(conn: ConnDep, _: CurrentUser, asset_id: AssetId) -> AssetPublic:
+def read_asset(conn: ConnDep, _: PortalReader, asset_id: AssetId) -> AssetPublic:
     return assets_service.get_asset(conn, asset_id=asset_id)
 
 
@@ -97,24 +129,24 @@ def update_asset(conn: ConnDep, _: Dispatcher, asset_id: AssetId, asset_in: Asse
 
 
 @router.get("/{asset_id}/children", responses=NOT_FOUND)
-def list_children(conn: ConnDep, _: CurrentUser, asset_id: AssetId) -> list[AssetPublic]:
+def list_children(conn: ConnDep, _: PortalReader, asset_id: AssetId) -> list[AssetPublic]:
     return assets_service.asset_children(conn, asset_id=asset_id)
 
 
 @router.get("/{asset_id}/tree", responses=NOT_FOUND, summary="The asset and everything below it, nested")
-def read_tree(conn: ConnDep, _: CurrentUser, asset_id: AssetId) -> AssetNode:
+def read_tree(conn: ConnDep, _: PortalReader, asset_id: AssetId) -> AssetNode:
     return assets_service.asset_tree(conn, asset_id=asset_id)
 
 
 @router.get("/{asset_id}/devices", responses=NOT_FOUND, summary="The devices that instrument the asset")
-def list_devices(conn: ConnDep, _: CurrentUser, asset_id: AssetId) -> list[LinkedDevicePublic]:
+def list_devices(conn: ConnDep, _: PortalReader, asset_id: AssetId) -> list[LinkedDevicePublic]:
     return assets_service.asset_devices(conn, asset_id=asset_id)
 
 
 @router.get("/{asset_id}/meter-readings", responses=NOT_FOUND, summary="Readings, newest first")
 def list_meter_readings(
     conn: ConnDep,
-    _: CurrentUser,
+    _: PortalReader,
     asset_id: AssetId,
     meter: Annotated[str | None, Query(pattern=r"^[a-z0-9_]{1,64}$")] = None,
     limit: Limit = 50,

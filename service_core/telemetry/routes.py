@@ -25,6 +25,10 @@ DeviceIds = Annotated[
 AssetId = Annotated[int | None, Query(ge=1, le=2**63 - 1, description="all devices on this asset")]
 DeviceId = Annotated[int, Query(ge=1, le=2**31 - 1, description="registry id of the device")]
 Metrics = Annotated[list[MetricName] | None, Query(max_length=100, description="repeat for several; all if absent")]
+MaxPoints = Annotated[
+    int | None,
+    Query(ge=100, le=100_000, description="at most this many points per metric: neighbouring buckets merged exactly"),
+]
 Tenant = Annotated[str, Query(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 NOT_FOUND: Responses = {404: {"model": ErrorBody, "description": "No such device"}}
 
@@ -46,10 +50,11 @@ def read_window(
     end: End,
     metric: Metrics = None,
     resolution: Resolution = "raw",
+    max_points: MaxPoints = None,
 ) -> list[Point]:
     device_by_id(conn, device_id)
     return telemetry_service.window(
-        conn, device_id=device_id, start=start, end=end, metrics=metric, resolution=resolution
+        conn, device_id=device_id, start=start, end=end, metrics=metric, resolution=resolution, max_points=max_points
     )
 
 

@@ -6,12 +6,13 @@ The same SQL serves native PostgreSQL and TimescaleDB, since both expose `teleme
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import psycopg
 from psycopg.rows import class_row
 
 from service_core.exceptions import InvalidInput
+from service_core.telemetry.buckets import merged_width
 from service_core.telemetry.schemas import FleetPoint, LatestValue, Point, Resolution
 
 _ROLLUP = {"1m": "telemetry.rollup_1m", "1h": "telemetry.rollup_1h"}
@@ -47,9 +48,14 @@ def window(
     end: datetime,
     metrics: list[str] | None = None,
     resolution: Resolution = "raw",
+    max_points: int | None = None,
 ) -> list[Point]:
-    """One device's metrics over [start, end), raw or from a roll-up."""
+    """One device's metrics over [start, end), raw or from a roll-up; with `max_points`, neighbouring buckets merged
+    (exactly) into wider ones so that no metric has more than that many points."""
     _check_range(start, end)
+    width = merged_width(end - start, resolution, max_points)
+    if width is not None:
+        return _merged_window(conn, device_id, start, end, metrics, resolution, width)
     if resolution == "raw":
         sql = """
             SELECT m.name AS metric, r.ts, 1 AS n, r.value AS mean, r.value AS min, r.value AS max
@@ -69,6 +75,37 @@ def window(
         """
     with conn.cursor(row_factory=class_row(Point)) as cur:
         cur.execute(sql, {"device": device_id, "start": start, "end": end, "metrics": metrics})
+        return cur.fetchall()
+
+
+def _merged_window(  # noqa: PLR0917 - the window's parts, private
+    conn: psycopg.Connection,
+    device_id: int,
+    start: datetime,
+    end: datetime,
+    metrics: list[str] | None,
+    resolution: Resolution,
+    width: timedelta,
+) -> list[Point]:
+    """The window in buckets of `width` (aligned to UTC midnight): counts add, means weighted, extremes kept."""
+    if resolution == "raw":
+        source, ts, n, total, low, high = "telemetry.readings", "r.ts", "1", "r.value", "r.value", "r.value"
+    else:
+        source, ts, n, total = _ROLLUP[resolution], "r.bucket", "r.n", "r.sum_value"
+        low, high = "r.min_value", "r.max_value"
+    sql = f"""
+        SELECT m.name AS metric, date_bin(%(width)s, {ts}, %(origin)s) AS ts, sum({n})::bigint AS n,
+               sum({total}) / sum({n}) AS mean, min({low}) AS min, max({high}) AS max
+        FROM {source} r JOIN telemetry.metrics m ON m.id = r.metric_id
+        WHERE r.device_id = %(device)s AND {ts} >= %(start)s AND {ts} < %(end)s
+          AND (%(metrics)s::text[] IS NULL OR m.name = ANY(%(metrics)s))
+        GROUP BY 1, 2
+        ORDER BY 1, 2
+    """
+    params = {"device": device_id, "start": start, "end": end, "metrics": metrics, "width": width,
+              "origin": datetime(2000, 1, 1, tzinfo=UTC)}  # fmt: skip
+    with conn.cursor(row_factory=class_row(Point)) as cur:
+        cur.execute(sql, params)
         return cur.fetchall()
 
 

@@ -19,6 +19,7 @@ import psycopg
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard.ranges import MAX_POINTS
 from service_core.auth.domain import Role
 from service_core.db.connection import scratch_database
 from tests.support.dashboard import DASHBOARD_APP, Seed, api_process, report_conditions, seed_fleet, user
@@ -201,13 +202,14 @@ def test_asset_page_charts_the_apis_telemetry_at_the_resolution_the_range_needs(
             start=(end - span).isoformat(),
             end=end.isoformat(),
             resolution=resolution,
+            max_points=MAX_POINTS,  # as the page asks: the API merges buckets beyond it
         )
         assert f"{len(points)} points at resolution {resolution} over the last {label}" in texts(at.caption)
     assert len([c for c in texts(at.caption) if "points at resolution 1m" in c]) == 0
     by_label(at.multiselect, "Metrics").set_value(["flow"]).run()  # one metric: asked of the API alone
     end = datetime.now(UTC)
     flow = env.get("/telemetry/window", device_id=device_id, start=(end - timedelta(hours=1)).isoformat(),
-                   end=end.isoformat(), resolution="raw", metric="flow")  # fmt: skip
+                   end=end.isoformat(), resolution="raw", metric="flow", max_points=MAX_POINTS)  # fmt: skip
     assert {p["metric"] for p in flow} == {"flow"}
     assert f"{len(flow)} points at resolution raw over the last 1 hour" in texts(at.caption)
 

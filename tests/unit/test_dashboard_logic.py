@@ -14,7 +14,7 @@ from dashboard.api_client import ApiError, ApiUnavailableError, NotAuthenticated
 from dashboard.views.analytics import month_spans
 from dashboard.views.asset import resolution_for, telemetry_frame
 from dashboard.views.finance import aging_frame, dso_frame
-from dashboard.views.fleet import FleetData, FleetFilter, filter_fleet, fleet_frame, open_work_by_asset
+from dashboard.views.fleet import FleetFilter, filter_fleet, fleet_frame, site_points
 from dashboard.views.work_orders import sla_light
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
@@ -86,33 +86,41 @@ def test_sla_light_without_a_clock_uses_the_due_times_and_closed_orders_are_grey
 
 
 def _fleet() -> pd.DataFrame:
-    assets = [
-        {"id": 1, "name": "Intake pump", "account_id": 10, "location_id": 100, "criticality": "critical",
-         "ownership": "leased", "status": "active", "asset_type_id": 5},
-        {"id": 2, "name": "Chiller", "account_id": 11, "location_id": None, "criticality": "low",
-         "ownership": "customer", "status": "active", "asset_type_id": None},
+    """Two items as GET /assets/fleet-health gives them."""
+    health = {"open_conditions": 0, "worst_severity": None, "health_score": None, "rul_hours": None,
+              "scored_at": None, "status": "active"}  # fmt: skip
+    items = [
+        {**health, "id": 1, "name": "Intake pump", "account_id": 10, "account": "Northwind", "location_id": 100,
+         "site": "North plant", "latitude": 52.0, "longitude": 4.0, "asset_type_id": 5, "asset_type": "Pump",
+         "criticality": "critical", "ownership": "leased", "devices": 1, "worst_device_status": "online",
+         "last_seen_at": "2026-03-10T11:59:00Z", "latest_values": {"temp": 40.5, "flow": 3.0},
+         "open_work_orders": 2, "open_conditions": 1, "worst_severity": "major", "health_score": 62,
+         "rul_hours": 410.5},
+        {**health, "id": 2, "name": "Chiller", "account_id": 11, "account": "Southport", "location_id": None,
+         "site": None, "latitude": None, "longitude": None, "asset_type_id": None, "asset_type": None,
+         "criticality": "low", "ownership": "customer", "devices": 0, "worst_device_status": None,
+         "last_seen_at": "2026-03-10T11:58:01.123456Z", "latest_values": {}, "open_work_orders": 0},
     ]  # fmt: skip
-    data = FleetData(
-        assets=assets,
-        accounts={10: "Northwind", 11: "Southport"},
-        sites={100: {"id": 100, "name": "North plant", "latitude": 52.0, "longitude": 4.0}},
-        devices=[{"id": 7, "asset_id": 1, "status": "online", "last_seen_at": "2026-03-10T11:59:00Z"}],
-        latest=[{"device_id": 7, "metric": "temp", "value": 40.5}, {"device_id": 7, "metric": "flow", "value": 3}],
-        open_work=open_work_by_asset([{"asset_id": 1}, {"asset_id": 1}, {"asset_id": None}]),
-        type_names={5: "Pump"},
-    )
-    return fleet_frame(data)
+    return fleet_frame(items)
 
 
-def test_fleet_frame_joins_accounts_sites_devices_values_and_open_work() -> None:
+def test_fleet_frame_shows_the_read_model_column_by_column() -> None:
     frame = _fleet().set_index("id")
     assert frame.loc[1, "account"] == "Northwind"
     assert frame.loc[1, "site"] == "North plant"
     assert frame.loc[1, "type"] == "Pump"
     assert frame.loc[1, "latest values"] == "flow=3, temp=40.5"
     assert (frame.loc[1, "devices"], frame.loc[1, "open work orders"]) == (1, 2)
-    assert (frame.loc[2, "site"], frame.loc[2, "devices"], frame.loc[2, "open work orders"]) == ("", 0, 0)
-    assert "open conditions" not in frame.columns  # not offered: left out, not zero
+    assert (frame.loc[1, "open conditions"], frame.loc[1, "worst severity"]) == (1, "major")
+    assert (frame.loc[1, "health"], frame.loc[1, "RUL (h)"]) == (62, 410.5)
+    assert (frame.loc[2, "site"], frame.loc[2, "type"], frame.loc[2, "latest values"]) == ("", "", "")
+    assert pd.isna(frame.loc[2, "health"])  # not scored: blank, never a made-up number
+    assert frame["last seen"].tolist() == [  # ISO 8601 with and without fractions of a second
+        pd.Timestamp("2026-03-10T11:59:00Z"),
+        pd.Timestamp("2026-03-10T11:58:01.123456Z"),
+    ]
+    assert site_points(_fleet()).to_dict("records") == [{"site": "North plant", "lat": 52.0, "lon": 4.0}]
+    assert fleet_frame([]).empty
 
 
 def test_fleet_filters_combine_and_search_ignores_case() -> None:

@@ -1,0 +1,73 @@
+"""The asset page's independent API reads, started together on a small thread pool: the page waits for the slowest
+of them instead of their sum.  Only API calls run in the threads (no Streamlit call); each read is a `Future`
+whose `result` the page hands to `session.attempt`, so a refusal is shown exactly as a direct call's would be."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+
+from dashboard import session
+from dashboard.api_client import ApiClient, ApiError, Json
+
+Read = Future[Any]
+
+
+@st.cache_resource
+def _pool() -> ThreadPoolExecutor:
+    """One pool for the dashboard process (reads are I/O bound)."""
+    return ThreadPoolExecutor(max_workers=16, thread_name_prefix="asset-reads")
+
+
+def health_scores(api: ApiClient, asset_ids: list[int]) -> dict[int, Json]:
+    """Health of each asset that has been scored (404: not scored yet, left out)."""
+    scores: dict[int, Json] = {}
+    for asset_id in asset_ids:
+        try:
+            scores[asset_id] = api.get(f"/conditions/health/{asset_id}")
+        except ApiError as exc:
+            if exc.status != 404:
+                raise
+    return scores
+
+
+@dataclass(frozen=True)
+class AssetReads:
+    """Reads of one asset; None: the API does not offer that route (the page says so or leaves the part out)."""
+
+    asset: Read
+    devices: Read
+    latest: Read
+    health: Read | None
+    work_orders: Read | None
+    leases: Read | None
+    agreements: Read | None
+
+
+def start_reads(api: ApiClient, asset_id: int, account_id: int) -> AssetReads:
+    """Start every read the page makes of the asset (which routes exist is decided here, in the script thread)."""
+    pool = _pool()
+
+    def start(call: Callable[[], Any], *, when: bool = True) -> Read | None:
+        return pool.submit(call) if when else None
+
+    if session.offered("/assets/{asset_id}/devices"):
+        devices = pool.submit(api.get, f"/assets/{asset_id}/devices")
+    else:
+        devices = pool.submit(lambda: [d for d in api.devices() if d.get("asset_id") == asset_id])
+    leases_path = session.first_offered("/leases", "/assets/leases")
+    return AssetReads(
+        asset=pool.submit(api.asset, asset_id),
+        devices=devices,
+        latest=pool.submit(lambda: api.latest(asset_id=asset_id)),
+        health=start(lambda: health_scores(api, [asset_id]), when=session.offered("/conditions/health/{asset_id}")),
+        work_orders=start(lambda: api.work_orders({"asset_id": asset_id}), when=session.offered("/work-orders")),
+        leases=start(lambda: api.get_all(str(leases_path), {"asset_id": asset_id}), when=leases_path is not None),
+        agreements=start(
+            lambda: api.get_all("/agreements", {"account_id": account_id}), when=session.offered("/agreements")
+        ),
+    )

@@ -1,0 +1,25 @@
+"""How wide the buckets of a telemetry window are when a caller asks for at most `max_points` per metric (pure).
+
+A year of 1-hour roll-ups is 8,760 points per metric, several times the pixels of any chart; merged into 6-hour
+buckets it is 1,460.  Merging is exact: counts add, means are count-weighted (sum / n), extremes of extremes.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+RESOLUTION_WIDTH = {"raw": timedelta(seconds=1), "1m": timedelta(minutes=1), "1h": timedelta(hours=1)}
+NICE_WIDTHS = tuple(
+    timedelta(seconds=s)
+    for s in (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 604800)
+)
+
+
+def merged_width(span: timedelta, resolution: str, max_points: int | None) -> timedelta | None:
+    """The smallest nice bucket width, no finer than the resolution, that keeps `span` to `max_points` buckets;
+    None when the resolution's own buckets already fit (or no limit was asked for)."""
+    own = RESOLUTION_WIDTH[resolution]
+    if max_points is None or span / own <= max_points:
+        return None
+    wider = [w for w in NICE_WIDTHS if w > own and w % own == timedelta(0)]
+    return next((w for w in wider if span / w <= max_points), wider[-1])
