@@ -55,6 +55,7 @@ def create_app(settings: ApiSettings, *, database_url: str) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.principal_cache = {}  # user id -> (expires, Principal): see deps._user_principal
     install_error_handlers(app)
     app.include_router(api_router)
 

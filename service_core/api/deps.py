@@ -8,7 +8,8 @@ row-level security policies show only the rows of the customer's accounts (migra
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -16,6 +17,7 @@ import psycopg
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from psycopg_pool import ConnectionPool
+from starlette.concurrency import run_in_threadpool
 
 from service_core.api.settings import ApiSettings
 from service_core.auth import security
@@ -27,7 +29,8 @@ oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
 api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False, description="An integration's API key")
 
 
-def get_settings(request: Request) -> ApiSettings:
+async def get_settings(request: Request) -> ApiSettings:
+    """`async` only so that FastAPI calls it inline instead of in the thread pool: it does no I/O."""
     settings: ApiSettings = request.app.state.settings
     return settings
 
@@ -39,7 +42,7 @@ def get_conn(request: Request) -> Iterator[psycopg.Connection]:
     "created" for something that was not committed.
     """
     pool: ConnectionPool = request.app.state.pool
-    settings = get_settings(request)
+    settings: ApiSettings = request.app.state.settings
     with pool.connection(timeout=settings.pool_timeout_seconds) as conn, conn.transaction():
         yield conn
 
@@ -50,24 +53,61 @@ TokenDep = Annotated[str | None, Depends(oauth2_scheme)]
 ApiKeyDep = Annotated[str | None, Depends(api_key_scheme)]
 
 
-def get_current_principal(
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+async def get_current_principal(
     request: Request, conn: ConnDep, settings: SettingsDep, token: TokenDep, api_key: ApiKeyDep
 ) -> Principal:
     """The user behind a bearer token, or the integration behind an `X-API-Key` header; 401 without either.
 
-    The request's transaction is tagged with the caller and their address, so the audit trail and the security log
-    record who changed what, from where.
+    A request that may write tags its transaction with the caller and their address, so the audit trail and the
+    security log record who changed what, from where (reads change nothing, so they skip that round trip).  A
+    customer's transaction is confined to the portal role and their accounts.  `async` with the database work
+    handed to the thread pool only when needed: a read by a recently seen user costs no thread hop here.
     """
     if api_key:
-        principal = auth_service.principal_for_api_key(conn, key=api_key)
+        principal = await run_in_threadpool(auth_service.principal_for_api_key, conn, key=api_key)
     elif token:
         user_id = security.access_token_subject(token, secret=settings.signing_secret, now=datetime.now(UTC))
-        principal = auth_service.principal_for_user(conn, user_id=user_id)
+        cache: PrincipalCache = request.app.state.principal_cache
+        cached = _cached_principal(cache, user_id)
+        if cached is None:
+            cached = await run_in_threadpool(
+                _user_principal, conn, user_id, cache=cache, ttl=settings.principal_cache_seconds
+            )
+        principal = cached
     else:
         raise NotAuthenticated("not authenticated: send a bearer token or an X-API-Key header")
-    set_actor(conn, principal.actor, client_ip=client_address(request))
+    if request.method not in READ_ONLY_METHODS or principal.is_customer:
+        await run_in_threadpool(_tag_transaction, conn, principal, client_address(request))
+    return principal
+
+
+def _tag_transaction(conn: psycopg.Connection, principal: Principal, client_ip: str) -> None:
+    set_actor(conn, principal.actor, client_ip=client_ip)
     if principal.is_customer:
         enter_portal_scope(conn, principal)
+
+
+PrincipalCache = dict[int, tuple[float, Principal]]
+PRINCIPAL_CACHE_MAX = 10_000
+
+
+def _cached_principal(cache: PrincipalCache, user_id: int) -> Principal | None:
+    cached = cache.get(user_id)
+    return cached[1] if cached is not None and cached[0] > time.monotonic() else None
+
+
+def _user_principal(conn: psycopg.Connection, user_id: int, *, cache: PrincipalCache, ttl: float) -> Principal:
+    """The token's user, read from the database at most every `ttl` seconds per app (worker process): a deactivated
+    user or a changed role takes effect within `ttl` (0 reads it on every request)."""
+    now = time.monotonic()
+    principal = auth_service.principal_for_user(conn, user_id=user_id)
+    if ttl > 0:
+        if len(cache) >= PRINCIPAL_CACHE_MAX:
+            cache.clear()
+        cache[user_id] = (now + ttl, principal)
     return principal
 
 
@@ -102,11 +142,11 @@ def client_address(request: Request) -> str:
 Authenticated = Annotated[Principal, Depends(get_current_principal)]
 
 
-def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
+def require_roles(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency that lets through only callers with one of `roles` (403 for the others)."""
     allowed = frozenset(roles)
 
-    def check_role(principal: Authenticated) -> Principal:
+    async def check_role(principal: Authenticated) -> Principal:  # no I/O: inline, not in the thread pool
         ensure_role(principal.role, allowed)
         return principal
 

@@ -30,6 +30,9 @@ class ApiSettings(BaseSettings):
     jwt_secret: SecretStr | None = Field(default=None, description="HMAC key that signs access tokens.")
     access_token_minutes: int = Field(default=60, ge=1, le=60 * 24 * 7)
     workers: int = Field(default=1, ge=1, le=64, description="uvicorn worker processes")
+    principal_cache_seconds: float = Field(
+        default=5.0, ge=0, le=300, description="How long a worker trusts a looked-up user (deactivation delay)."
+    )
     pool_min_size: int = Field(default=2, ge=1)
     pool_max_size: int = Field(default=10, ge=1)
     pool_timeout_seconds: float = Field(default=10.0, gt=0)

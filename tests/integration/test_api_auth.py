@@ -189,3 +189,15 @@ def test_openapi_and_docs_are_served(api: TestClient):
     assert api.get("/docs").status_code == 200
     unknown = api.get("/no/such/route")
     assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "not_found"
+
+
+def test_a_worker_trusts_a_looked_up_user_only_for_the_cache_time(database_url: str):
+    user_id = make_user(database_url, Role.VIEWER)
+    headers = bearer(user_id)
+    with api_client(database_url, principal_cache_seconds=300) as cached:
+        assert cached.get("/auth/me", headers=headers).status_code == 200
+        with psycopg.connect(database_url) as conn:
+            conn.execute("UPDATE auth.users SET is_active = false WHERE id = %s", (user_id,))
+        assert cached.get("/auth/me", headers=headers).status_code == 200  # within the cache time: still trusted
+    with api_client(database_url, principal_cache_seconds=0) as uncached:
+        assert uncached.get("/auth/me", headers=headers).status_code == 401

@@ -22,8 +22,15 @@ PASSWORD = "correct horse battery"
 
 
 @contextmanager
-def api_client(url: str) -> Iterator[TestClient]:
-    settings = ApiSettings(environment="test", jwt_secret=SECRET, pool_min_size=1, pool_max_size=4)
+def api_client(url: str, *, principal_cache_seconds: float = 0.0) -> Iterator[TestClient]:
+    """The app over `url`; users are looked up on every request unless `principal_cache_seconds` says otherwise."""
+    settings = ApiSettings(
+        environment="test",
+        jwt_secret=SECRET,
+        pool_min_size=1,
+        pool_max_size=4,
+        principal_cache_seconds=principal_cache_seconds,
+    )
     with TestClient(create_app(settings, database_url=url)) as client:
         yield client
 

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
+import aiohttp
 
 from service_core.analytics.domain import percentile
 
@@ -26,10 +26,10 @@ from service_core.analytics.domain import percentile
 class Operation:
     name: str
     weight: float
-    request: Callable[[httpx.AsyncClient, random.Random, dict[str, Any]], Any]
+    request: Callable[[aiohttp.ClientSession, random.Random, dict[str, Any]], Any]
 
 
-def _list_work_orders(client: httpx.AsyncClient, rng: random.Random, ctx: dict[str, Any]) -> Any:
+def _list_work_orders(client: aiohttp.ClientSession, rng: random.Random, ctx: dict[str, Any]) -> Any:
     params: dict[str, Any] = {"limit": 50}
     choice = rng.random()
     if choice < 0.4:
@@ -41,7 +41,7 @@ def _list_work_orders(client: httpx.AsyncClient, rng: random.Random, ctx: dict[s
     return client.get("/work-orders", params=params)
 
 
-def _create_work_order(client: httpx.AsyncClient, rng: random.Random, ctx: dict[str, Any]) -> Any:
+def _create_work_order(client: aiohttp.ClientSession, rng: random.Random, ctx: dict[str, Any]) -> Any:
     asset_id = rng.randint(1, ctx["assets"])
     body = {
         "account_id": 1 + asset_id % ctx["accounts"],
@@ -53,7 +53,7 @@ def _create_work_order(client: httpx.AsyncClient, rng: random.Random, ctx: dict[
     return client.post("/work-orders", json=body)
 
 
-def _health(client: httpx.AsyncClient, rng: random.Random, ctx: dict[str, Any]) -> Any:
+def _health(client: aiohttp.ClientSession, rng: random.Random, ctx: dict[str, Any]) -> Any:
     return client.get("/health")
 
 
@@ -72,6 +72,9 @@ class Sample:
     status: int
 
 
+CONNECTIONS = 48  # concurrent requests at most: one keep-alive connection per worker, no queue inside the client
+
+
 async def run(
     base_url: str,
     headers: dict[str, str],
@@ -83,29 +86,36 @@ async def run(
     seed: int,
     ops: list[Operation],
 ) -> dict[str, Any]:
+    """Request i is due at start + i / rate; a pool of workers takes the due requests in order.  A request that
+    starts late because every worker was busy still counts its latency from when it was due, so a server that
+    falls behind shows it in the latencies (and a lower rps), not in a politely slowed schedule."""
     rng = random.Random(seed)
     weights = [op.weight for op in ops]
+    total = int(rate * (warmup + seconds))
+    plan = [rng.choices(ops, weights)[0] for _ in range(total)]
     samples: list[Sample] = []
-    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
-    async with httpx.AsyncClient(base_url=base_url, headers=headers, limits=limits, timeout=30.0) as client:
-        tasks: list[asyncio.Task[None]] = []
+    connector = aiohttp.TCPConnector(limit=CONNECTIONS)
+    timeout = aiohttp.ClientTimeout(total=30.0)
+    async with aiohttp.ClientSession(base_url, headers=headers, connector=connector, timeout=timeout) as client:
         start = time.perf_counter()
-        total = int(rate * (warmup + seconds))
-        for i in range(total):
-            scheduled = start + i / rate
-            delay = scheduled - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            op = rng.choices(ops, weights)[0]
-            measured = i >= rate * warmup
-            tasks.append(asyncio.create_task(_one(client, op, rng, ctx, scheduled, samples if measured else None)))
-        await asyncio.gather(*tasks)
+        cursor = iter(range(total))
+
+        async def worker() -> None:
+            for i in cursor:  # a shared iterator: each index is taken by exactly one worker
+                due = start + i / rate
+                delay = due - time.perf_counter()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                measured = i >= rate * warmup
+                await _one(client, plan[i], rng, ctx, due, samples if measured else None)
+
+        await asyncio.gather(*(worker() for _ in range(CONNECTIONS)))
         elapsed = time.perf_counter() - start - warmup
     return summarize(samples, elapsed)
 
 
 async def _one(  # noqa: PLR0917
-    client: httpx.AsyncClient,
+    client: aiohttp.ClientSession,
     op: Operation,
     rng: random.Random,
     ctx: dict[str, Any],
@@ -113,9 +123,10 @@ async def _one(  # noqa: PLR0917
     samples: list[Sample] | None,
 ) -> None:
     try:
-        response = await op.request(client, rng, ctx)
-        ok, status = response.status_code < 400, response.status_code
-    except httpx.HTTPError:
+        async with op.request(client, rng, ctx) as response:
+            await response.read()
+            ok, status = response.status < 400, response.status
+    except (aiohttp.ClientError, TimeoutError):
         ok, status = False, 0
     if samples is not None:
         samples.append(Sample(op.name, (time.perf_counter() - scheduled) * 1000, ok, status))
