@@ -57,8 +57,12 @@ def get_account(conn: psycopg.Connection, *, account_id: int) -> AccountPublic:
 
 def billing_account_of(conn: psycopg.Connection, *, account_id: int) -> int:
     """The id of the account that pays for work at `account_id` (its billing account, or itself)."""
-    account = get_account(conn, account_id=account_id)
-    return account.billing_account_id or account.id
+    row = conn.execute(
+        "SELECT coalesce(billing_account_id, id) FROM crm.accounts WHERE id = %s", (account_id,)
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"account {account_id} does not exist")
+    return int(row[0])
 
 
 def update_account(

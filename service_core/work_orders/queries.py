@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import psycopg
-from psycopg.rows import class_row
+from psycopg.rows import class_row, dict_row
 
 from service_core.exceptions import NotFound
 from service_core.work_orders.schemas import WorkOrderListQuery, WorkOrderPublic
@@ -76,21 +76,23 @@ def _where(f: WorkOrderListQuery) -> tuple[str, dict[str, Any]]:
 
 
 def page(conn: psycopg.Connection, f: WorkOrderListQuery) -> tuple[list[WorkOrderPublic], int, bool]:
-    """Newest first; the total is counted up to limit + offset + COUNT_SLACK rows (exact when below the cap)."""
+    """Newest first; the total is counted up to limit + offset + COUNT_SLACK rows (exact when below the cap), in
+    the same statement as the page (one round trip)."""
     where, params = _where(f)
     limit, offset = f.limit, f.offset
     cap = limit + offset + COUNT_SLACK
-    with conn.cursor(row_factory=class_row(WorkOrderPublic)) as cur:
+    with conn.cursor(row_factory=dict_row) as cur:
         cur.execute(
-            f"SELECT {COLUMNS} FROM work.work_orders {where} ORDER BY id DESC LIMIT %(limit)s OFFSET %(offset)s",
-            {**params, "limit": limit, "offset": offset},
+            f"""
+            WITH counted AS (SELECT count(*) AS n FROM (SELECT 1 FROM work.work_orders {where} LIMIT %(cap)s) AS c)
+            SELECT counted.n AS _total, page.* FROM counted
+            LEFT JOIN LATERAL (
+                SELECT {COLUMNS} FROM work.work_orders {where} ORDER BY id DESC LIMIT %(limit)s OFFSET %(offset)s
+            ) AS page ON true
+            """,
+            {**params, "limit": limit, "offset": offset, "cap": cap},
         )
-        items = cur.fetchall()
-    if offset == 0 and len(items) < limit:
-        return items, len(items), True
-    row = conn.execute(
-        f"SELECT count(*) FROM (SELECT 1 FROM work.work_orders {where} LIMIT %(cap)s) AS capped",
-        {**params, "cap": cap},
-    ).fetchone()
-    counted = int(row[0]) if row else 0
+        rows = cur.fetchall()
+    counted = int(rows[0]["_total"]) if rows else 0
+    items = [WorkOrderPublic(**{k: v for k, v in r.items() if k != "_total"}) for r in rows if r["id"] is not None]
     return items, counted, counted < cap
