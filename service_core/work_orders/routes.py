@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Path, Query, Response, status
 
 from service_core.api.deps import ConnDep, CurrentUser, Dispatcher, FieldWorker, PortalReader
 from service_core.api.errors import ERROR_RESPONSES, ErrorBody, Responses
 from service_core.api.pagination import Limit, Offset, Page
+from service_core.api.responses import model_response
 from service_core.bookings import service as bookings_service
 from service_core.bookings.schemas import BookingCreate, BookingPublic, BookingSlot
 from service_core.work_orders import closing, queries
@@ -38,15 +39,24 @@ CONFLICT: Responses = {
 }
 
 
-@router.get("", summary="List work orders, newest first (total capped: see total_is_exact)")
-def list_work_orders(conn: ConnDep, _: PortalReader, query: Annotated[WorkOrderListQuery, Query()]) -> WorkOrderPage:
+@router.get(
+    "", response_model=WorkOrderPage, summary="List work orders, newest first (total capped: see total_is_exact)"
+)
+def list_work_orders(conn: ConnDep, _: PortalReader, query: Annotated[WorkOrderListQuery, Query()]) -> Response:
     items, total, exact = queries.page(conn, query)
-    return WorkOrderPage(items=items, total=total, limit=query.limit, offset=query.offset, total_is_exact=exact)
+    page = WorkOrderPage(items=items, total=total, limit=query.limit, offset=query.offset, total_is_exact=exact)
+    return model_response(page)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, summary="Open a work order (from an incident type)")
-def create_work_order(conn: ConnDep, principal: Dispatcher, work_order_in: WorkOrderCreate) -> WorkOrderPublic:
-    return work_orders_service.create_work_order(conn, work_order_in=work_order_in, actor=principal.actor)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=WorkOrderPublic,
+    summary="Open a work order (from an incident type)",
+)
+def create_work_order(conn: ConnDep, principal: Dispatcher, work_order_in: WorkOrderCreate) -> Response:
+    work_order = work_orders_service.create_work_order(conn, work_order_in=work_order_in, actor=principal.actor)
+    return model_response(work_order, status_code=status.HTTP_201_CREATED)
 
 
 @router.get("/{work_order_id}", responses=CONFLICT)
