@@ -1,11 +1,13 @@
 """`assetpulse bench detect`: a simulated fleet with injected faults through the real broker, ingestor, detector
 and service core, scored against the simulator's ground truth (definitions in `detection.bench_score`).
 
-1. setup: a scratch database, training units and a healthy fleet registered and linked to assets, their
-   simulated healthy history written fast with the ingest writer;
+1. setup: a scratch database, training units and the live fleet registered and linked to assets; the training
+   units' simulated healthy history and the live units' commissioning history (the day their own baselines are
+   learned from, before the run) written fast with the ingest writer;
 2. train one model per asset type from that history (`detection.training.train`, as `detect train` does);
-3. healthy fleet: the detector scores the healthy fleet's days of history (stored, not sent through MQTT:
-   simulated days at database speed); every work order it opens is a false one;
+3. healthy fleet (`detection.bench_healthy`): many never-faulted units, each with a day of history for its own
+   baseline and then `healthy_days` scored in memory by the detector's own code (`live.score_rows`), in parallel
+   processes; every condition it raises counts as a false work order;
 4. live: the scenario's fleet (faults included) publishes through MQTT, paced `speed` times faster than real
    time, into the real ingestor (a child process); the detector polls in a thread and opens work orders
    through the conditions service;
@@ -25,9 +27,10 @@ from typing import Any
 import psycopg
 
 from detection import bench_score, live, training
-from detection.bench_setup import Unit, register_with_assets, units_of, write_history
+from detection.bench_healthy import run_healthy_fleet
+from detection.bench_setup import Unit, register_with_assets, units_of, write_commissioning, write_history
 from detection.features import frame_from_columns
-from detection.model import AssetTypeModel
+from detection.model import UNIT_LEARNING_S, AssetTypeModel
 from ingest.bench.database import bench_database
 from ingest.bench.ingestor import IngestorProcess
 from ingest.bench.services import start_services
@@ -39,6 +42,12 @@ log = logging.getLogger(__name__)
 
 HISTORY_SEED_OFFSET = 101
 HEALTHY_SEED_OFFSET = 202
+COMMISSIONING_S = UNIT_LEARNING_S + 3600.0  # live units' history before the run: their own baseline
+
+
+def _train_end(anchor: datetime) -> datetime:
+    """Training history ends an hour before the live units' commissioning history starts (never overlapping)."""
+    return anchor - timedelta(seconds=COMMISSIONING_S + 3600)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,9 +55,9 @@ class DetectBenchOptions:
     scenario: str = "all_faults"
     speed: float = 240.0
     train_units: int = 4  # per asset type
-    train_hours: float = 24.0
-    healthy_units: int = 5  # per asset type
-    healthy_days: float = 2.0
+    train_hours: float = 36.0
+    healthy_units: int = 25  # per asset type
+    healthy_days: float = 10.0
     database_url: str | None = None
     mqtt_url: str | None = None
     poll_interval_s: float = 0.2
@@ -67,13 +76,18 @@ def run_detect_bench(options: DetectBenchOptions) -> dict[str, Any]:
         anchor = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=duration)
         fleet = _setup(url, options, tenant=scenario.tenant, seed=scenario.seed, anchor=anchor, interval=interval)
         timings = {"setup_s": round(time.monotonic() - started, 1)}
-        models = _train(url, now=anchor - timedelta(hours=1), days=options.train_hours / 24)
+        models = _train(url, now=_train_end(anchor), days=options.train_hours / 24)
         timings["train_s"] = round(time.monotonic() - started - timings["setup_s"], 1)
-        healthy = _healthy_phase(url, fleet["hf"], options)
+        healthy = _healthy_phase(models, options, seed=scenario.seed, end=anchor, interval=interval)
         timings["healthy_phase_s"] = healthy.pop("seconds")
         live_result = _live_phase(url, mqtt_url, options, scenario=scenario, fleet=fleet, models=models)
         timings["live_phase_s"] = live_result.pop("seconds")
         timings["total_s"] = round(time.monotonic() - started, 1)
+        baseline_fleet = healthy["healthy_fleet"]
+        live_result["baseline"]["false_work_orders_per_1000_asset_days"] = baseline_fleet.pop(
+            "baseline_false_work_orders_per_1000_asset_days"
+        )
+        live_result["baseline"]["healthy_fleet_false_work_orders"] = baseline_fleet.pop("baseline_false_work_orders")
         return {**live_result, **healthy, "timings": timings, "models": _model_info(models), **_definitions(options)}
     raise AssertionError("unreachable")  # pragma: no cover
 
@@ -86,21 +100,18 @@ def _setup(
 
     live_specs = [DeviceSpec(k, t, n) for k, t, n in plan_keys]
     train_specs = units_of("tr", options.train_units)
-    healthy_specs = units_of("hf", options.healthy_units)
     fleet = {
         "live": register_with_assets(url, tenant=tenant, specs=live_specs),
         "tr": register_with_assets(url, tenant=tenant, specs=train_specs),
-        "hf": register_with_assets(url, tenant=tenant, specs=healthy_specs),
     }
-    train_end = anchor - timedelta(hours=1)
+    train_end = _train_end(anchor)
     train_start = train_end - timedelta(hours=options.train_hours)
     write_history(url, tenant=tenant, specs=train_specs, seed=seed + HISTORY_SEED_OFFSET, start=train_start,
                   interval_s=interval, samples=int(options.train_hours * 3600 / interval))  # fmt: skip
-    healthy_start = train_start - timedelta(days=options.healthy_days)
-    write_history(url, tenant=tenant, specs=healthy_specs, seed=seed + HEALTHY_SEED_OFFSET, start=healthy_start,
-                  interval_s=interval, samples=int(options.healthy_days * 86400 / interval))  # fmt: skip
+    write_commissioning(url, tenant=tenant, specs=live_specs, seed=seed, before=anchor, interval_s=interval,
+                        run_s=float(load_scenario(options.scenario).duration_s or 14400.0),
+                        seconds=COMMISSIONING_S)  # fmt: skip
     marks = {u.device_id: train_end for u in fleet["tr"].values()}
-    marks |= {u.device_id: healthy_start - timedelta(seconds=1) for u in fleet["hf"].values()}
     marks |= {u.device_id: anchor for u in fleet["live"].values()}
     with psycopg.connect(url) as conn:
         from detection.state import save_high_water_marks
@@ -122,36 +133,13 @@ def _train(url: str, *, now: datetime, days: float) -> dict[str, AssetTypeModel]
     return models
 
 
-def _healthy_phase(url: str, units: dict[str, Unit], options: DetectBenchOptions) -> dict[str, Any]:
+def _healthy_phase(
+    models: dict[str, AssetTypeModel], options: DetectBenchOptions, *, seed: int, end: datetime, interval: float
+) -> dict[str, Any]:
     began = time.monotonic()
-    detector = live.Detector()
-    with psycopg.connect(url) as conn:
-        detector.load_models(conn)
-        while detector.poll_once(conn).groups_scored:
-            pass
-        assets = [u.asset_id for u in units.values()]
-        rows = conn.execute(
-            "SELECT c.failure_mode, count(*) FROM detection.conditions c JOIN work.work_orders w "
-            "ON w.condition_id = c.id WHERE c.asset_id = ANY(%s) GROUP BY 1",
-            (assets,),
-        ).fetchall()
-    asset_days = len(units) * options.healthy_days
-    false_wos = sum(int(n) for _, n in rows)
-    return {
-        "false_work_orders_per_1000_asset_days": bench_score.per_1000(false_wos, asset_days),
-        "healthy_fleet": {
-            "asset_days": asset_days,
-            "false_work_orders": false_wos,
-            "by_mode": {str(m): int(n) for m, n in rows},
-            "upper_95_per_1000_asset_days": bench_score.per_1000(_poisson_upper(false_wos), asset_days),
-        },
-        "seconds": round(time.monotonic() - began, 1),
-    }
-
-
-def _poisson_upper(count: int) -> int:
-    """A rounded-up 95% upper bound of a Poisson count (3 for none seen, the rule of three)."""
-    return {0: 3, 1: 5, 2: 7, 3: 8}.get(count, count + 2 * int(count**0.5) + 2)
+    result = run_healthy_fleet(models, per_type=options.healthy_units, days=options.healthy_days,
+                               seed=seed + HEALTHY_SEED_OFFSET, end=end, interval_s=interval)  # fmt: skip
+    return {**result, "seconds": round(time.monotonic() - began, 1)}
 
 
 def _live_phase(
@@ -203,11 +191,7 @@ def _live_phase(
             "speed": options.speed,
             "readings_sent": report.total_sent,
             "faults": len(faults),
-            "detectable_after_onset_s": {
-                f"{f.kind}@{f.device_key}": None if detectable[i] is None
-                else round((detectable[i] - f.onset).total_seconds())  # type: ignore[operator]
-                for i, f in enumerate(faults)
-            },
+            "per_fault": bench_score.per_fault(alarms, faults, run_end=run_end, detectable=detectable),
         },
         "seconds": round(time.monotonic() - began, 1),
     }  # fmt: skip
@@ -251,29 +235,24 @@ def _baseline(
     run_end: datetime, live_start: datetime, options: DetectBenchOptions,
 ) -> dict[str, Any]:  # fmt: skip
     config = live.DetectorConfig()
-    alarms: dict[str, list[bench_score.Alarm]] = {"live": [], "hf": []}
+    alarms: list[bench_score.Alarm] = []
+    by_id = {u.device_id: key for key, u in fleet["live"].items()}
     with psycopg.connect(url) as conn:
-        for group, start, end in (("live", live_start, run_end), ("hf", datetime(2000, 1, 1, tzinfo=UTC), live_start)):
-            by_id = {u.device_id: (key, u) for key, u in fleet[group].items()}
-            for asset_type, model in models.items():
-                history = training.history_columns(conn, asset_type=asset_type, start=start, end=end,
-                                                   healthy_only=False)  # fmt: skip
-                for device_id, (ts, columns) in history.items():
-                    if device_id not in by_id:
-                        continue
+        for asset_type, model in models.items():
+            history = training.history_columns(conn, asset_type=asset_type, start=live_start, end=run_end,
+                                               healthy_only=False)  # fmt: skip
+            for device_id, (ts, columns) in history.items():
+                if device_id in by_id:
                     frame = frame_from_columns(ts, columns, model.signals)
-                    alarms[group] += bench_score.baseline_alarms(model, frame, by_id[device_id][0],
-                                                                 on_delay_s=config.on_delay_s,
-                                                                 off_delay_s=config.off_delay_s)  # fmt: skip
-    summary = bench_score.summarise(alarms["live"], faults, run_end=run_end, detectable={}, publish_wall=None)
+                    alarms += bench_score.baseline_alarms(model, frame, by_id[device_id],
+                                                          on_delay_s=bench_score.BASELINE_ON_DELAY_S,
+                                                          off_delay_s=config.off_delay_s)  # fmt: skip
+    summary = bench_score.summarise(alarms, faults, run_end=run_end, detectable={}, publish_wall=None)
     keep = ("recall", "precision", "work_orders", "degradations_caught_before_failure", "per_fault_kind")
-    asset_days = len(fleet["hf"]) * options.healthy_days
     return {
         "detector": f"fixed threshold: any signal |z| > {bench_score.BASELINE_Z} (healthy mean/std of its type), "
         "same hysteresis; one work order per episode",
         **{k: summary[k] for k in keep},
-        "false_work_orders_per_1000_asset_days": bench_score.per_1000(len(alarms["hf"]), asset_days),
-        "healthy_fleet_false_work_orders": len(alarms["hf"]),
     }
 
 
@@ -286,15 +265,20 @@ def _definitions(options: DetectBenchOptions) -> dict[str, Any]:
         "definitions": {
             "onset_to_work_order_s": "evidence lag + pipeline latency: from the fault's detectable point (first "
             f"reading where the faulty device differs from its fault-free simulator twin by > "
-            f"{bench_score.DETECTABLE_SIGMAS} x the metric's short-term noise, no detector output used) to the "
+            f"{bench_score.DETECTABLE_SIGMAS} x the metric's short-term noise (robust scale of first differences / "
+            "sqrt 2), no detector output used) to the "
             "reading that raised the condition, in device time (simulated seconds = real seconds on a real "
             "device), plus wall seconds from that reading's publication (reconstructed from the paced "
             "simulator's clock, conservative by its connect time) to the work order's creation",
             "recall": "faults (equipment and sensor; connectivity loss excluded) with a detector work order on "
             "their device raised between onset and end (failure for degradations) + 30 min",
             "precision": "detector work orders on the live fleet that match a fault",
-            "false_work_orders_per_1000_asset_days": "work orders opened on the healthy fleet (never faulted), "
-            "per 1000 simulated asset-days; scored from the store, not sent through MQTT",
+            "false_work_orders_per_1000_asset_days": "conditions raised on the healthy fleet (never faulted; each "
+            "counted as a work order), per 1000 simulated asset-days scored after each unit's day of learning; "
+            "scored in memory by the live detector's code (model, checks, hysteresis), not sent through MQTT",
+            "unit_baseline": f"each unit is compared with its own first {UNIT_LEARNING_S / 3600:.0f} h of healthy "
+            "history (the live units get it as commissioning history before the run); until then with its "
+            f"asset type's, at {live.NEW_UNIT_FACTOR:g} x the limit and without drift checks",
         },
         "config": {
             "scenario": options.scenario,
@@ -303,5 +287,6 @@ def _definitions(options: DetectBenchOptions) -> dict[str, Any]:
             "train_hours": options.train_hours,
             "healthy_units_per_type": options.healthy_units,
             "healthy_days": options.healthy_days,
+            "equipment_on_delays": [list(step) for step in live.DetectorConfig().on_delays],
         },
     }

@@ -19,9 +19,9 @@ def bench_detect(
     scenario: Annotated[str, typer.Option(help="Scenario with faults (packaged name or YAML path).")] = "all_faults",
     speed: Annotated[float, typer.Option(min=1, help="Simulated seconds per wall second in the live phase.")] = 240.0,
     train_units: Annotated[int, typer.Option(min=1, help="Training devices per asset type.")] = 4,
-    train_hours: Annotated[float, typer.Option(min=1, help="Hours of healthy history per training device.")] = 24.0,
-    healthy_units: Annotated[int, typer.Option(min=1, help="Healthy-fleet devices per asset type.")] = 5,
-    healthy_days: Annotated[float, typer.Option(min=0.05, help="Simulated days per healthy device.")] = 2.0,
+    train_hours: Annotated[float, typer.Option(min=1, help="Hours of healthy history per training device.")] = 36.0,
+    healthy_units: Annotated[int, typer.Option(min=1, help="Healthy units per asset type (in memory).")] = 25,
+    healthy_days: Annotated[float, typer.Option(min=0.05, help="Days per healthy unit.")] = 10.0,
     json_output: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     database_url: Annotated[
         str | None,

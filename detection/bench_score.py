@@ -2,8 +2,9 @@
 
 * detectable point of a fault: the first reading at or after its onset at which, on one of the fault's metrics,
   the faulty device differs from its fault-free twin (same device, seed and clock, from the simulator's own
-  code) by more than `DETECTABLE_SIGMAS` times that metric's short-term noise (std of first differences of the
-  twin / sqrt 2); a missing metric (dropout) is detectable at once.  No detector output is used.
+  code) by more than `DETECTABLE_SIGMAS` times that metric's short-term noise (robust scale of the twin's first
+  differences / sqrt 2: a start or stop of the machine is not noise); a missing metric (dropout) is detectable at
+  once.  No detector output is used.
 * a work order matches a fault when its condition is on the fault's device and was raised (reading time)
   between the onset and the fault's end (failure for a degradation, else `end`, else the end of the run) plus
   `GRACE`.
@@ -27,6 +28,7 @@ from simulators.faults import Fault, FaultRecord
 DETECTABLE_SIGMAS = 3.0
 GRACE = timedelta(minutes=30)
 BASELINE_Z = 4.0
+BASELINE_ON_DELAY_S = 60.0
 EXPECTED_MODE = {
     "bearing_wear": "vibration_high",
     "fouling": "flow_restriction",
@@ -74,10 +76,14 @@ def detectable_at(
 
 
 def _noise(values: list[float]) -> float:
+    """Short-term noise of a metric: a robust scale (1.4826 x MAD) of its first differences over sqrt 2, so the
+    rare large steps of real changes (a machine starting or stopping) do not count as noise."""
     array = np.array(values, dtype=np.float64)
     steps = np.diff(array[~np.isnan(array)])
     steps = steps[np.abs(steps) > 0]
-    return float(np.std(steps) / np.sqrt(2.0)) + 1e-6 if len(steps) else 1e-6
+    if not len(steps):
+        return 1e-6
+    return float(1.4826 * np.median(np.abs(steps - np.median(steps))) / np.sqrt(2.0)) + 1e-6
 
 
 def fault_window_end(record: FaultRecord, run_end: datetime) -> datetime:
@@ -150,6 +156,27 @@ def summarise(
         "per_fault_kind": {k: {**v, "recall": _ratio(v["caught"], v["faults"])} for k, v in per_kind.items()},
         "per_failure_mode": {k: {**v, "precision": _ratio(v["true"], v["work_orders"])} for k, v in modes.items()},
     }
+
+
+def per_fault(
+    alarms: list[Alarm], faults: list[FaultRecord], *, run_end: datetime, detectable: dict[int, datetime | None]
+) -> dict[str, dict[str, Any]]:
+    """Each fault's detectable point, its first matching work order (reading time, mode), both in seconds after
+    the onset, and the evidence lag between them."""
+    matched = match(alarms, faults, run_end)
+    out = {}
+    for i, fault in enumerate(faults):
+        first = min(matched[i], key=lambda a: a.raised_at, default=None)
+        point = detectable.get(i)
+        out[f"{fault.kind}@{fault.device_key}"] = {
+            "detectable_s": None if point is None else round((point - fault.onset).total_seconds()),
+            "work_order_s": None if first is None else round((first.raised_at - fault.onset).total_seconds()),
+            "mode": None if first is None else first.mode,
+            "evidence_lag_s": None
+            if first is None or point is None
+            else round((first.raised_at - point).total_seconds()),
+        }
+    return out
 
 
 def baseline_alarms(model: AssetTypeModel, frame: Frame, device_key: str, *, on_delay_s: float,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import psycopg
 
@@ -79,4 +79,26 @@ def write_history(
     finally:
         writer.close()
     log.info("stored %d simulated readings of %d devices", stored, len(specs))
+    return stored
+
+
+def write_commissioning(
+    url: str, *, tenant: str, specs: Sequence[DeviceSpec], seed: int, before: datetime, interval_s: float,
+    run_s: float, seconds: float,
+) -> int:  # fmt: skip
+    """Healthy history of the live units over the `seconds` before `before` (their own baseline is learned from
+    it): the same units (same seed and identity, so the same nameplate spread and site), with random draws the live
+    run of `run_s` never uses (the simulation is run `run_s` longer and only its tail is kept)."""
+    writer = TelemetryWriter(url, application="assetpulse-bench-detect-commissioning")
+    stored = 0
+    start = before - timedelta(seconds=run_s + seconds)
+    try:
+        for spec in specs:
+            groups = simulate(spec, [], seed=seed, start=start, interval_s=interval_s,
+                              samples=int((run_s + seconds) / interval_s))  # fmt: skip
+            kept = tuple(g for g in groups if g.ts >= before - timedelta(seconds=seconds) and g.ts < before)
+            batch = Triage(telemetry=[DeviceTelemetry(Topic(tenant, spec.key, "telemetry"), kept)])
+            stored += writer.write(batch).stored
+    finally:
+        writer.close()
     return stored

@@ -3,8 +3,9 @@ device's rows (a `Frame`, oldest first) and answers rows x signals booleans; row
 
 * stuck    the value has not changed at all over `STUCK_ROWS` rows of one duty state, for a signal that in
            healthy data of that state almost never repeats exactly (noise keeps it moving);
-* dropout  the metric is missing from more than half of the last `DROPOUT_ROWS` rows, while healthy data has it
-           in at least 95% of them;
+* dropout  the metric is missing from more than half of the last `DROPOUT_ROWS` rows, or from each of the last
+           k rows where k (at least 2) is how many misses in a row healthy data makes a one-in-a-million event,
+           while healthy data has it in at least 95% of rows;
 * spike    a jump from the median of the previous `SPIKE_ROWS` rows (same duty state) of more than `SPIKE_Z`
            robust step scales (1.4826 x MAD of healthy first differences) that comes back on the next row
            (so known one row late; a jump that stays is a step), at least twice in `SPIKE_COUNT_ROWS` rows;
@@ -16,6 +17,8 @@ device's rows (a `Frame`, oldest first) and answers rows x signals booleans; row
 """
 
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 
@@ -34,22 +37,47 @@ PRESENCE_MIN = 0.95
 def same_state_run(frame: Frame, rows: int) -> BoolArray:
     """True at row t when rows t-rows+1..t exist and share t's duty state."""
     n = len(frame)
-    out = np.zeros(n, dtype=np.bool_)
-    for t in range(rows - 1, n):
-        out[t] = bool(np.all(frame.running[t - rows + 1 : t + 1] == frame.running[t]))
+    if n == 0:
+        return np.zeros(0, dtype=np.bool_)
+    changed = np.r_[True, frame.running[1:] != frame.running[:-1]]
+    run_start = np.maximum.accumulate(np.where(changed, np.arange(n), 0))
+    return np.asarray(np.arange(n) - run_start + 1 >= rows, dtype=np.bool_)
+
+
+def _trailing_all(flags: BoolArray, rows: int) -> BoolArray:
+    """True at row t when flags[t-rows+1..t] are all true (rows before the start count as false)."""
+    totals = np.cumsum(np.vstack([np.zeros((1, flags.shape[1])), flags.astype(np.float64)]), axis=0)
+    out = np.zeros(flags.shape, dtype=np.bool_)
+    if len(flags) >= rows:
+        out[rows - 1 :] = (totals[rows:] - totals[:-rows]) >= rows - 0.5
     return out
+
+
+def _medians_before(values: FloatArray, rows: int, lag: int) -> FloatArray:
+    """Row t: per signal, the median of the non-missing values of rows t-lag-rows..t-lag-1 (NaN: none, or no
+    history)."""
+    n, m = values.shape
+    out = np.full((n, m), np.nan)
+    if n >= rows + lag:
+        windows = np.lib.stride_tricks.sliding_window_view(values, rows, axis=0)  # window i: rows i..i+rows-1
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            out[rows + lag :] = np.nanmedian(windows[: n - rows - lag], axis=-1)
+    return out
+
+
+def _step_scales(frame: Frame, model: SignalModel) -> FloatArray:
+    return np.where(frame.running[:, None], model.step_scale[True], model.step_scale[False])
 
 
 def stuck(frame: Frame, model: SignalModel, rows: int = STUCK_ROWS) -> BoolArray:
     n, m = frame.values.shape
-    out = np.zeros((n, m), dtype=np.bool_)
-    same = same_state_run(frame, rows)
-    for t in np.nonzero(same)[0]:
-        window = frame.values[t - rows + 1 : t + 1]
-        varies = model.repeat_rate[bool(frame.running[t])] < REPEAT_RATE_MAX
-        flat = np.all(np.abs(np.diff(window, axis=0)) < TINY, axis=0) & ~np.any(np.isnan(window), axis=0)
-        out[t] = flat & varies
-    return out
+    if n < 2:
+        return np.zeros((n, m), dtype=np.bool_)
+    repeats = np.vstack([np.zeros((1, m), dtype=np.bool_), np.abs(np.diff(frame.values, axis=0)) < TINY])
+    flat = _trailing_all(repeats, rows - 1) & same_state_run(frame, rows)[:, None]
+    varies = np.where(frame.running[:, None], model.repeat_rate[True], model.repeat_rate[False]) < REPEAT_RATE_MAX
+    return np.asarray(flat & varies, dtype=np.bool_)
 
 
 def dropout(frame: Frame, model: SignalModel, rows: int = DROPOUT_ROWS) -> BoolArray:
@@ -59,26 +87,26 @@ def dropout(frame: Frame, model: SignalModel, rows: int = DROPOUT_ROWS) -> BoolA
     out = np.zeros((n, m), dtype=np.bool_)
     if n >= rows:
         share = (totals[rows:] - totals[:-rows]) / rows
-        out[rows - 1 :] = (share > 0.5) & (model.presence >= PRESENCE_MIN)
-    return out
+        out[rows - 1 :] = share > 0.5
+    for j, k in enumerate(run_of_misses(model.presence)):
+        out[:, j] |= _trailing_all(missing[:, [j]] > 0, k)[:, 0]
+    return np.asarray(out & (model.presence >= PRESENCE_MIN), dtype=np.bool_)
+
+
+def run_of_misses(presence: FloatArray, chance: float = 1e-6) -> list[int]:
+    """Per signal, the misses in a row that healthy data (independent misses at its rate) shows with less than
+    `chance`: at least 2, at most `DROPOUT_ROWS`."""
+    miss = np.clip(1.0 - presence, 1e-12, 1.0 - 1e-12)
+    rows = np.ceil(np.log(chance) / np.log(miss))
+    return [int(k) for k in np.clip(rows, 2, DROPOUT_ROWS)]
 
 
 def jumps(frame: Frame, model: SignalModel, rows: int = SPIKE_ROWS, z: float = SPIKE_Z) -> FloatArray:
     """Size of each value's jump from the median of the previous `rows` rows of the same duty state, in robust
     healthy step scales (0 where the state changed or there is no history)."""
-    n, m = frame.values.shape
-    out = np.zeros((n, m))
-    same = same_state_run(frame, rows + 1)
-    for t in np.nonzero(same)[0]:
-        before = frame.values[t - rows : t]
-        present = ~np.all(np.isnan(before), axis=0)
-        if not present.any():
-            continue
-        median = np.full(m, np.nan)
-        median[present] = np.nanmedian(before[:, present], axis=0)
-        scale = model.step_scale[bool(frame.running[t])]
-        out[t] = np.nan_to_num(np.abs(frame.values[t] - median) / scale, nan=0.0)
-    return out
+    median = _medians_before(frame.values, rows, 0)
+    size = np.nan_to_num(np.abs(frame.values - median) / _step_scales(frame, model), nan=0.0)
+    return np.asarray(np.where(same_state_run(frame, rows + 1)[:, None], size, 0.0), dtype=np.float64)
 
 
 def spikes(frame: Frame, model: SignalModel, rows: int = SPIKE_ROWS, z: float = SPIKE_Z) -> BoolArray:
@@ -86,19 +114,14 @@ def spikes(frame: Frame, model: SignalModel, rows: int = SPIKE_ROWS, z: float = 
     before the jump).  A jump that stays is a step (an equipment fault), not a spike; the cost is one row."""
     n, m = frame.values.shape
     out = np.zeros((n, m), dtype=np.bool_)
-    same = same_state_run(frame, rows + 2)
-    for t in np.nonzero(same)[0]:
-        before = frame.values[t - 1 - rows : t - 1]
-        present = ~np.all(np.isnan(before), axis=0)
-        if not present.any():
-            continue
-        median = np.full(m, np.nan)
-        median[present] = np.nanmedian(before[:, present], axis=0)
-        scale = model.step_scale[bool(frame.running[t])]
-        jumped = np.nan_to_num(np.abs(frame.values[t - 1] - median) / scale, nan=0.0) > z
-        back = np.nan_to_num(np.abs(frame.values[t] - median) / scale, nan=np.inf) < z / 2
-        out[t] = jumped & back
-    return out
+    if n < 2:
+        return out
+    median = _medians_before(frame.values, rows, 1)
+    scale = _step_scales(frame, model)
+    previous = np.vstack([np.full((1, m), np.nan), frame.values[:-1]])
+    jumped = np.nan_to_num(np.abs(previous - median) / scale, nan=0.0) > z
+    back = np.nan_to_num(np.abs(frame.values - median) / scale, nan=np.inf) < z / 2
+    return np.asarray(jumped & back & same_state_run(frame, rows + 2)[:, None], dtype=np.bool_)
 
 
 def first_jumps(frame: Frame, model: SignalModel) -> BoolArray:

@@ -1,19 +1,21 @@
 """From scores to conditions: hysteresis per (asset, episode), then `conditions.service.report` / `clear`, and
 the asset's health row.  Equipment episodes run on the score ratio; a sensor episode per (check, signal) runs on
 its flag.  A spike on a signal is only a sensor fault while the equipment score is normal (an electrical fault
-spikes the current too) and no equipment episode is open; drift is not looked for while one is open."""
+spikes the current too) and no equipment episode is open; drift is not looked for while one is open.  The
+equipment on-delay depends on how far the score is above its limit (`DetectorConfig.on_delays`).  Conditions go
+to a `ConditionSink`: the conditions service live, a tally in the benchmark's healthy run."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import orjson
 import psycopg
 
-from detection.features import Frame
+from detection.features import BoolArray, Frame
 from detection.model import AssetTypeModel, WindowScores, failure_mode, health_score, severity
 from detection.readings import Watched
 from detection.state import EQUIPMENT, Episode, sensor_key
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
     from detection.live import DetectorConfig
 
 ACTOR = "system:detector"
+IDLE = Episode()
 TOP_SIGNALS = 5
 
 
@@ -50,27 +53,74 @@ class FeedResult:
             )
 
 
+class ConditionSink(Protocol):
+    """Where raised and cleared episodes go: the conditions service (live) or a tally (the bench's healthy run)."""
+
+    def report(self, report_in: ConditionReport) -> int | None:
+        """Report a condition; the id of a newly created one, None when it attached to an open one."""
+        ...
+
+    def clear(self, *, asset_id: int, failure_mode: str, at: datetime) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceSink:
+    """The live sink: `conditions.service.report` / `clear` in the poll's transaction."""
+
+    conn: psycopg.Connection
+
+    def report(self, report_in: ConditionReport) -> int | None:
+        outcome = conditions.report(self.conn, report_in=report_in, actor=ACTOR)
+        return outcome.condition.id if outcome.created else None
+
+    def clear(self, *, asset_id: int, failure_mode: str, at: datetime) -> bool:
+        return conditions.clear(self.conn, asset_id=asset_id, failure_mode=failure_mode, at=at) is not None
+
+
+def equipment_rules(config: DetectorConfig) -> list[tuple[float, Hysteresis]]:
+    """Severity-dependent on-delay: (lowest score ratio, rule) from the highest ratio down; a score far above the
+    limit raises after a short delay, a marginal one only when it lasts (the clearing side is the same)."""
+    off = timedelta(seconds=config.off_delay_s)
+    steps = sorted(config.on_delays, reverse=True)
+    return [(ratio, Hysteresis(1.0, 0.7, timedelta(seconds=delay), off)) for ratio, delay in steps]
+
+
+def rule_for(rules: list[tuple[float, Hysteresis]], ratio: float) -> Hysteresis:
+    for lowest, rule in rules:
+        if ratio >= lowest:
+            return rule
+    return rules[-1][1]
+
+
 class EpisodeFeeder:
     def __init__(
         self,
-        conn: psycopg.Connection,
+        sink: ConditionSink | psycopg.Connection,
         episodes: dict[tuple[int, str], Episode],
         config: DetectorConfig,
         *,
         polled_at: datetime,
     ) -> None:
-        self.conn = conn
+        self.sink = ServiceSink(sink) if isinstance(sink, psycopg.Connection) else sink
         self.episodes = episodes
         self.polled_at = polled_at
         self.result = FeedResult()
-        self.equipment_rule = Hysteresis(1.0, 0.7, timedelta(seconds=config.on_delay_s),
-                                         timedelta(seconds=config.off_delay_s))  # fmt: skip
+        self.equipment_rules = equipment_rules(config)
         off = timedelta(seconds=config.sensor_off_delay_s)
         self.sensor_rule = Hysteresis(0.5, 0.5, timedelta(0), off)
         self.drift_rule = Hysteresis(0.5, 0.5, timedelta(seconds=config.drift_on_delay_s), off)
+        self._busy: dict[int, set[str]] = {}  # asset -> its sensor episodes that are not idle
+        for (asset_id, key), episode in episodes.items():
+            if key != EQUIPMENT and not episode.idle:
+                self._busy.setdefault(asset_id, set()).add(key)
 
     def equipment_active(self, asset_id: int) -> bool:
-        return self.episodes.get((asset_id, EQUIPMENT), Episode()).state.active
+        return self.episodes.get((asset_id, EQUIPMENT), IDLE).state.active
+
+    def _sensor_signals(self, asset_id: int, check: str, flags: BoolArray, signals: list[str]) -> list[int]:
+        """The signals whose (check, signal) episode has something to do: flagged now or not idle."""
+        busy = self._busy.get(asset_id, set())
+        return [j for j, s in enumerate(signals) if flags[j] or sensor_key(check, s) in busy]
 
     def feed(
         self, device: Watched, model: AssetTypeModel, label: str, window: Frame, scores: WindowScores, *, first: int
@@ -87,9 +137,9 @@ class EpisodeFeeder:
                 if check == "drift" and equipment_open:
                     continue
                 quiet = (not np.isfinite(ratio) or ratio < 1.0) and not equipment_open
-                for j, signal in enumerate(model.signals):
+                for j in self._sensor_signals(device.asset_id, check, flags[t], model.signals):
                     flagged = bool(flags[t, j]) and (check != "spike" or quiet)
-                    self._sensor(device, label=label, at=at, check=check, signal=signal, flagged=flagged)
+                    self._sensor(device, label=label, at=at, check=check, signal=model.signals[j], flagged=flagged)
         last_finite = np.nonzero(np.isfinite(scores.ratio[first:]))[0]
         if len(last_finite):
             t = first + int(last_finite[-1])
@@ -101,8 +151,9 @@ class EpisodeFeeder:
         scores: WindowScores, t: int,
     ) -> None:  # fmt: skip
         key = (device.asset_id, EQUIPMENT)
-        episode = self.episodes.get(key, Episode())
-        state, action = observe(episode.state, at=at, score=ratio, rule=self.equipment_rule)
+        episode = self.episodes.get(key, IDLE)
+        rule = rule_for(self.equipment_rules, ratio)
+        state, action = observe(episode.state, at=at, score=ratio, rule=rule)
         if action == Action.RAISE:
             mode = failure_mode(model.signals, scores.shares[t], scores.residuals[t])
             top = _top(model, scores, t)
@@ -122,7 +173,7 @@ class EpisodeFeeder:
         self, device: Watched, *, label: str, at: datetime, check: str, signal: str, flagged: bool,
     ) -> None:  # fmt: skip
         key = (device.asset_id, sensor_key(check, signal))
-        episode = self.episodes.get(key, Episode())
+        episode = self.episodes.get(key, IDLE)
         if episode.idle and not flagged:
             return
         rule = self.drift_rule if check == "drift" else self.sensor_rule
@@ -155,24 +206,28 @@ class EpisodeFeeder:
 
     def _report(self, device: Watched, mode: str, *, category: Any, sev: Any, state: Any, at: datetime,
                 evidence: dict[str, Any]) -> None:  # fmt: skip
-        outcome = conditions.report(
-            self.conn,
-            report_in=ConditionReport(
+        created = self.sink.report(
+            ConditionReport(
                 asset_id=device.asset_id, device_id=device.device_id, failure_mode=mode, category=category,
                 severity=sev, onset_at=state.onset_at or at, at=at, score=max(state.peak, 0.0), evidence=evidence,
-            ),
-            actor=ACTOR,
+            )
         )  # fmt: skip
-        if outcome.created:
-            self.result.raised.append(outcome.condition.id)
+        if created is not None:
+            self.result.raised.append(created)
 
     def _clear(self, asset_id: int, mode: str, at: datetime) -> None:
-        if conditions.clear(self.conn, asset_id=asset_id, failure_mode=mode, at=at) is not None:
+        if self.sink.clear(asset_id=asset_id, failure_mode=mode, at=at):
             self.result.cleared += 1
 
     def _store(self, key: tuple[int, str], episode: Episode) -> None:
         self.episodes[key] = episode
         self.result.touched[key] = episode
+        if key[1] != EQUIPMENT:
+            busy = self._busy.setdefault(key[0], set())
+            if episode.idle:
+                busy.discard(key[1])
+            else:
+                busy.add(key[1])
 
 
 def _top(model: AssetTypeModel, scores: WindowScores, t: int) -> list[dict[str, Any]]:

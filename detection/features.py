@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.signal import lfilter
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
@@ -144,10 +145,14 @@ def _robust_scale(diffs: FloatArray) -> FloatArray:
 
 
 def ewma(values: FloatArray, span: int, start: FloatArray | None = None) -> FloatArray:
-    """Exponentially weighted mean down the rows (causal), optionally continuing from `start`."""
+    """Exponentially weighted mean down the rows (causal), optionally continuing from `start`; a missing value
+    keeps the level."""
     alpha = 2.0 / (span + 1.0)
-    out = np.empty_like(values)
     level = np.zeros(values.shape[1]) if start is None else start.copy()
+    if not np.isnan(values).any():
+        filtered, _ = lfilter([alpha], [1.0, alpha - 1.0], values, axis=0, zi=((1 - alpha) * level)[None, :])
+        return np.asarray(filtered, dtype=np.float64)
+    out = np.empty_like(values)
     for i, row in enumerate(values):
         level = np.where(np.isnan(row), level, (1 - alpha) * level + alpha * np.nan_to_num(row))
         out[i] = level

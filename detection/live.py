@@ -1,14 +1,18 @@
 """The live detector: poll new telemetry per device since its high-water mark, score it with the asset type's
 active model, feed hysteresis per (asset, episode), raise and clear conditions through the conditions service
 and keep detection.asset_health current; everything of one poll in one transaction, so a restart resumes from
-the last committed poll without re-raising anything."""
+the last committed poll without re-raising anything.
+
+Each unit is scored against its own baseline (`AssetTypeModel.unit_baseline`), learned from its first day of
+healthy history once it has one (looked up in the store, so a restart learns it again); a unit without one yet is
+scored against its asset type's baseline at `NEW_UNIT_FACTOR` times the limit and is not checked for drift."""
 
 from __future__ import annotations
 
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 import psycopg
@@ -17,19 +21,21 @@ from detection import store
 from detection.episodes import EpisodeFeeder, FeedResult
 from detection.features import Frame, concat, empty_frame
 from detection.metrics import DetectMetrics
-from detection.model import AssetTypeModel
-from detection.readings import Watched, context_readings, new_readings, to_frame, watched_devices
+from detection.model import AssetTypeModel, UnitBaseline
+from detection.readings import Watched, context_readings, new_readings, to_frame, unit_history, watched_devices
 from detection.state import Episode, load_episodes, load_high_water_marks, save_episodes, save_high_water_marks
 
 log = logging.getLogger(__name__)
 
 MODEL_KIND = "equipment"
 CONTEXT_ROWS = 60
+NEW_UNIT_FACTOR = 3.0
 
 
 @dataclass(frozen=True, slots=True)
 class DetectorConfig:
-    on_delay_s: float = 60.0
+    # (lowest score ratio, on-delay s) of equipment episodes: the further above the limit, the sooner it raises
+    on_delays: tuple[tuple[float, float], ...] = ((1.0, 1800.0), (1.5, 120.0), (2.0, 30.0), (3.0, 0.0))
     off_delay_s: float = 600.0
     sensor_off_delay_s: float = 600.0
     drift_on_delay_s: float = 300.0  # a drift must persist; the other checks carry their own windows
@@ -60,6 +66,8 @@ class Detector:
         self.context: dict[int, Frame] = {}
         self.marks: dict[int, datetime] = {}
         self.episodes: dict[tuple[int, str], Episode] = {}
+        self.units: dict[tuple[int, str], UnitBaseline] = {}  # (device, model label) -> the unit's own baseline
+        self._learn_after: dict[tuple[int, str], float] = {}  # ... not learned yet: when to look again (epoch s)
         self._loaded_state = False
 
     def load_models(self, conn: psycopg.Connection) -> list[str]:
@@ -89,7 +97,7 @@ class Detector:
             rows = fresh.get(device.device_id)
             if not rows:
                 continue
-            frame = self._score_device(device, rows, feeder)
+            frame = self._score_device(conn, device, rows, feeder)
             result.groups_scored += len(frame)
             last = datetime.fromtimestamp(float(frame.ts[-1]), UTC)
             self.marks[device.device_id] = max(self.marks[device.device_id], rows[-1][0])
@@ -99,17 +107,36 @@ class Detector:
             self.metrics.lag.set((datetime.now(UTC) - newest).total_seconds())
         return result
 
-    def _score_device(self, device: Watched, rows: list[tuple[datetime, str, float]], feeder: EpisodeFeeder) -> Frame:
+    def _score_device(
+        self, conn: psycopg.Connection, device: Watched, rows: list[tuple[datetime, str, float]],
+        feeder: EpisodeFeeder,
+    ) -> Frame:  # fmt: skip
         loaded = self.models[device.asset_type]
-        model = loaded.model
-        frame = to_frame(rows, model.signals)
-        context = self.context.get(device.device_id, empty_frame(len(model.signals)))
-        window = concat(context, frame)
-        equipment_open = feeder.equipment_active(device.asset_id)
-        scores = model.score_window(window, drift_check=not equipment_open)
-        feeder.feed(device, model, loaded.label, window, scores, first=len(context))
-        self.context[device.device_id] = window.tail(CONTEXT_ROWS)
+        frame = to_frame(rows, loaded.model.signals)
+        unit = self._unit_baseline(conn, device, loaded, newest=float(frame.ts[-1]))
+        context = self.context.get(device.device_id, empty_frame(len(loaded.model.signals)))
+        self.context[device.device_id] = score_rows(loaded.model, loaded.label, device, context=context, frame=frame,
+                                                    feeder=feeder, unit=unit)  # fmt: skip
         return frame
+
+    def _unit_baseline(
+        self, conn: psycopg.Connection, device: Watched, loaded: _Loaded, *, newest: float
+    ) -> UnitBaseline | None:
+        """The unit's own baseline, learned from its first hours of history once it has them (the asset type's
+        baseline until then); looked for again at most every ten minutes of device time."""
+        key = (device.device_id, loaded.label)
+        if key in self.units or newest < self._learn_after.get(key, 0.0):
+            return self.units.get(key)
+        model = loaded.model
+        rows = unit_history(conn, device_id=device.device_id, asset_id=device.asset_id,
+                            seconds=float(getattr(model, "unit_learning_s", 0.0)))  # fmt: skip
+        unit = model.unit_baseline(to_frame(rows, model.signals)) if rows else None
+        if unit is None:
+            self._learn_after[key] = newest + 600.0
+            return None
+        log.info("learned the own baseline of device %d (%s)", device.device_id, loaded.label)
+        self.units[key] = unit
+        return unit
 
     def _restore(self, conn: psycopg.Connection, devices: list[Watched]) -> None:
         """On the first poll (and for devices seen for the first time): marks, context windows, episodes."""
@@ -157,6 +184,22 @@ class Detector:
             for ts in stamps:
                 self.metrics.event_to_score.observe(max((committed - ts).total_seconds(), 0.0))
             self.metrics.poll_to_score.observe((committed - polled_at).total_seconds())
+
+
+def score_rows(
+    model: AssetTypeModel, label: str, device: Watched, *, context: Frame, frame: Frame, feeder: EpisodeFeeder,
+    unit: UnitBaseline | None,
+) -> Frame:  # fmt: skip
+    """Score a device's new rows after its context rows and feed them to the episodes; the next context."""
+    window = concat(context, frame)
+    equipment_open = feeder.equipment_active(device.asset_id)
+    # drift is judged against the unit's own baseline only; without one, a wider equipment limit (a new unit looks
+    # unusual next to its type's baseline)
+    scores = model.score_window(window, drift_check=not equipment_open and unit is not None, unit=unit)
+    if unit is None:
+        scores = replace(scores, ratio=scores.ratio / NEW_UNIT_FACTOR, ratio_all=scores.ratio_all / NEW_UNIT_FACTOR)
+    feeder.feed(device, model, label, window, scores, first=len(context))
+    return window.tail(CONTEXT_ROWS)
 
 
 def run(

@@ -1,11 +1,15 @@
 """The per-asset-type detection model: healthy statistics (`SignalModel`), a multivariate scorer from
 `detection.multivariate`, and limits taken from the training rows' own score distribution (never from fault
 labels).  `score_window` scores a window of one device's rows: equipment score ratio (smoothed score over its
-limit; NaN while stopped), per-signal contributions and residuals, and the sensor-check flags.
+limit; NaN while stopped and on the first reading after a start), per-signal contributions and residuals, and
+the sensor-check flags.  A unit's own baseline (`unit_baseline`: its signal levels and drift limits from its first
+day of healthy history) takes its nameplate and site differences out, so a new unit of a known type does not look
+anomalous; the model is fitted the same way (each training unit through its own baseline).
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -23,6 +27,8 @@ LIMIT_FACTOR = 1.3
 DRIFT_SPAN = 20
 FAST_SPAN = 3
 DRIFT_FACTOR = 1.5
+UNIT_LEARNING_S = 24 * 3600.0  # each unit's own baseline: its first day of healthy history (a whole daily cycle)
+UNIT_MIN_ROWS = 100
 
 
 def make_scorer(kind: str) -> Scorer:
@@ -46,6 +52,14 @@ class WindowScores:
     sensor: dict[str, BoolArray]  # check -> rows x signals
 
 
+@dataclass(frozen=True, slots=True)
+class UnitBaseline:
+    """One unit's own baseline (see `AssetTypeModel.unit_baseline`)."""
+
+    offset: FloatArray  # per signal, its level less the asset type's
+    drift_limits: FloatArray
+
+
 @dataclass(slots=True)
 class AssetTypeModel:
     asset_type: str
@@ -56,12 +70,17 @@ class AssetTypeModel:
     limit: float = 1.0
     drift_limits: FloatArray = field(default_factory=lambda: np.ones(0))
     training_ratios: FloatArray = field(default_factory=lambda: np.zeros(0))
+    unit_learning_s: float = UNIT_LEARNING_S
 
     def fit(self, frames: Sequence[Frame]) -> None:
-        """Fit on healthy frames of several devices of this asset type."""
+        """Fit on healthy frames of several devices of this asset type, each seen through its own unit baseline
+        (see `unit_offset`) when its frame spans the learning period."""
         self.stats = SignalModel(self.signals)
         self.stats.fit(frames)
-        z_rows = [self._imputed(f)[f.running] for f in frames]
+        if self.unit_learning_s > 0:
+            frames = [shifted(f, self._unit_offset(f)) for f in frames]
+            self.stats.fit(frames)
+        z_rows = [self._imputed(f)[settled(f)] for f in frames]
         self.scorer = make_scorer(self.kind)
         self.scorer.fit(np.vstack(z_rows))
         smoothed = np.concatenate([trailing_mean(self.scorer.score(z), SMOOTHING_ROWS) for z in z_rows if len(z)])
@@ -70,22 +89,54 @@ class AssetTypeModel:
         drifts = [np.abs(ewma(self.stats.residuals(z), DRIFT_SPAN)) for z in z_rows if len(z)]
         self.drift_limits = DRIFT_FACTOR * np.quantile(np.vstack(drifts), LIMIT_QUANTILE, axis=0) + 0.5
 
+    def unit_baseline(self, frame: Frame) -> UnitBaseline | None:
+        """A unit's own baseline from the first `unit_learning_s` of `frame` (its earliest healthy history): the
+        offset of its signals from the asset type's, and drift limits that allow for its own normal wander (never
+        tighter than the type's); None when the frame does not span the learning period."""
+        offset = self._unit_offset(frame)
+        if offset is None:
+            return None
+        learning = shifted(frame, offset)
+        keep = learning.running & (learning.ts < learning.ts[0] + self.unit_learning_s)
+        z = self._imputed(Frame(learning.ts[keep], learning.values[keep], learning.running[keep]))
+        own = DRIFT_FACTOR * np.quantile(np.abs(ewma(self.stats.residuals(z), DRIFT_SPAN)), LIMIT_QUANTILE, axis=0)
+        return UnitBaseline(offset, np.maximum(self.drift_limits, own + 0.5))
+
+    def _unit_offset(self, frame: Frame) -> FloatArray | None:
+        """Per signal, the mean of the running rows over the first `unit_learning_s` of `frame` minus the asset
+        type's mean (0 for a signal it lacks); None when the frame does not span the learning period or has too
+        few running rows in it."""
+        learning_s = float(getattr(self, "unit_learning_s", 0.0))  # 0 on models stored before unit baselines
+        if learning_s <= 0 or not len(frame) or frame.ts[-1] - frame.ts[0] < learning_s:
+            return None
+        rows = frame.values[frame.running & (frame.ts < frame.ts[0] + learning_s)]
+        if len(rows) < UNIT_MIN_ROWS:
+            return None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            own = np.nanmean(rows, axis=0)
+        return np.asarray(np.nan_to_num(own - self.stats.mean), dtype=np.float64)
+
     def _imputed(self, frame: Frame, distrusted: BoolArray | None = None) -> FloatArray:
         z = self.stats.standardise(frame.values)
         bad = np.isnan(z) if distrusted is None else (np.isnan(z) | distrusted)
         return self.stats.impute(np.nan_to_num(z), bad)
 
     def _ratio(self, frame: Frame, distrusted: BoolArray) -> FloatArray:
-        """Smoothed equipment score over its limit on running rows (NaN on stopped ones)."""
+        """Smoothed equipment score over its limit on settled running rows (NaN on the others, see `settled`)."""
         ratio = np.full(len(frame), np.nan)
-        if frame.running.any():
+        rows = settled(frame)
+        if rows.any():
             z = self._imputed(frame, distrusted)
-            ratio[frame.running] = trailing_mean(self.scorer.score(z[frame.running]), SMOOTHING_ROWS) / self.limit
+            ratio[rows] = trailing_mean(self.scorer.score(z[rows]), SMOOTHING_ROWS) / self.limit
         return ratio
 
-    def score_window(self, frame: Frame, *, drift_check: bool = True) -> WindowScores:
+    def score_window(self, frame: Frame, *, drift_check: bool = True, unit: UnitBaseline | None = None) -> WindowScores:
         """Score every row of `frame` from the rows up to it (give enough context rows before the new ones);
-        without `drift_check` (an equipment episode is open) no signal is set aside as drifting."""
+        without `drift_check` (an equipment episode is open) no signal is set aside as drifting; `unit` is the
+        unit's own baseline (`unit_baseline`; None: the asset type's)."""
+        frame = shifted(frame, None if unit is None else unit.offset)
+        drift_limits = self.drift_limits if unit is None else unit.drift_limits
         n, m = frame.values.shape
         sensor = {
             "stuck": checks.stuck(frame, self.stats),
@@ -100,7 +151,7 @@ class AssetTypeModel:
         if frame.running.any():
             slow[frame.running] = ewma(np.nan_to_num(residuals[frame.running]), DRIFT_SPAN)
             fast[frame.running] = ewma(np.nan_to_num(residuals[frame.running]), FAST_SPAN)
-        candidates = checks.drift_candidates(slow, fast, self.drift_limits) & frame.running[:, None] & drift_check
+        candidates = checks.drift_candidates(slow, fast, drift_limits) & frame.running[:, None] & drift_check
         aside_ratio = np.full((n, m), np.inf)  # the score with one candidate set aside: the best one explains it
         for j in np.nonzero(candidates.any(axis=0))[0]:
             aside = distrusted.copy()
@@ -115,6 +166,23 @@ class AssetTypeModel:
             return WindowScores(ratio=ratio, ratio_all=ratio_all, residuals=residuals, shares=shares, sensor=sensor)
         shares[frame.running] = contributions(np.nan_to_num(residuals[frame.running]))
         return WindowScores(ratio=ratio, ratio_all=ratio_all, residuals=residuals, shares=shares, sensor=sensor)
+
+
+def settled(frame: Frame) -> BoolArray:
+    """Running rows but the first of each run: the reading right after a start catches the physics moving
+    (pressure and temperature lag the load), so the equipment score skips it (the first row of a frame counts as
+    settled: the live detector's windows start with context rows)."""
+    started = frame.running & ~np.r_[True, frame.running[:-1]]
+    if len(frame):
+        started[0] = False
+    return np.asarray(frame.running & ~started, dtype=np.bool_)
+
+
+def shifted(frame: Frame, offset: FloatArray | None) -> Frame:
+    """The frame with a unit's offset taken off its running rows (stopped rows have no load to compare)."""
+    if offset is None:
+        return frame
+    return Frame(frame.ts, frame.values - np.outer(frame.running, offset), frame.running)
 
 
 def health_score(ratio: float) -> int:

@@ -76,6 +76,26 @@ def context_readings(
     return [(ts, str(name), float(value)) for ts, name, value in rows]
 
 
+def unit_history(
+    conn: psycopg.Connection, *, device_id: int, asset_id: int, seconds: float
+) -> list[tuple[datetime, str, float]]:
+    """A device's earliest `seconds` (plus ten minutes, so a complete period is seen to be complete) of readings,
+    leaving out rows inside a condition of its asset: what its own baseline is learned from."""
+    rows = conn.execute(
+        """
+        WITH first AS (SELECT min(ts) AS ts FROM telemetry.readings WHERE device_id = %(d)s)
+        SELECT r.ts, m.name, r.value FROM telemetry.readings r JOIN telemetry.metrics m ON m.id = r.metric_id
+        WHERE r.device_id = %(d)s
+          AND r.ts <= (SELECT ts FROM first) + make_interval(secs => %(s)s + 600)
+          AND NOT EXISTS (SELECT 1 FROM detection.conditions c WHERE c.asset_id = %(a)s AND r.ts >= c.onset_at
+                          AND r.ts < coalesce(c.resolved_at, c.cleared_at, 'infinity'))
+        ORDER BY r.ts
+        """,
+        {"d": device_id, "a": asset_id, "s": seconds},
+    ).fetchall()
+    return [(ts, str(name), float(value)) for ts, name, value in rows]
+
+
 def to_frame(rows: list[tuple[datetime, str, float]], signals: list[str]) -> Frame:
     """Long rows (ts, metric, value) of one device, in time order, as a frame of `signals`."""
     stamps = sorted({ts for ts, _, _ in rows})

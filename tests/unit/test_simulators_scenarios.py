@@ -93,7 +93,7 @@ def test_bad_scenarios_are_refused_with_a_message_naming_the_field(text: str, me
 
 
 def test_missing_scenario_file_names_the_packaged_ones(tmp_path: Path) -> None:
-    with pytest.raises(ScenarioError, match=r"no such scenario file .*all_faults, default"):
+    with pytest.raises(ScenarioError, match=r"no such scenario file .*all_faults, all_faults_tuning, default"):
         load_scenario(tmp_path / "nope.yaml")
 
 
