@@ -124,7 +124,7 @@ def _api_process(url: str, secret: str, *, workers: int) -> Iterator[str]:
         "ASSETPULSE_ENVIRONMENT": "test",
         "ASSETPULSE_LOG_LEVEL": "WARNING",
         "ASSETPULSE_POOL_MIN_SIZE": "4",
-        "ASSETPULSE_POOL_MAX_SIZE": "8",
+        "ASSETPULSE_POOL_MAX_SIZE": "16",
     }
     command = [sys.executable, "-m", "uvicorn", "service_core.api.main:app_from_env", "--factory",
                "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
