@@ -3,17 +3,13 @@ pages timed in headless Chromium and the API calls beneath them timed with httpx
 
 from __future__ import annotations
 
-import contextlib
 import os
 import secrets
-import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,14 +21,13 @@ import psycopg
 from dashboard.bench.browser import RENDERED_DEFINITION, BrowserPlan, Check, chromium_path, time_pages
 from dashboard.bench.seed import FleetSize, seed_dashboard
 from dashboard.ranges import MAX_POINTS, RANGE_KEYS, RANGES, resolution_for
-from ingest.brokers import free_port
+from service_core.api.serve import api_command, api_env, server_process
 from service_core.auth import service as auth_service
 from service_core.auth.domain import Role
 from service_core.auth.schemas import UserCreate
 from service_core.db.connection import scratch_database
-from service_core.db.embedded import EmbeddedPostgres
+from service_core.db.embedded import admin_server
 from service_core.db.migrate import migrate
-from service_core.exceptions import ServiceUnavailable
 
 TARGET_S = 2.0
 TIMED_RANGE = "1y"
@@ -54,7 +49,7 @@ def run_dashboard_bench(config: DashboardBenchConfig) -> dict[str, Any]:
     chromium = chromium_path(config.chromium)
     started = time.perf_counter()
     with (
-        _admin_server(config.admin_url) as admin_url,
+        admin_server(config.admin_url, prefix="assetpulse-bench-dashboard-pg-") as admin_url,
         scratch_database(admin_url, f"ap_bench_dash_{uuid.uuid4().hex[:8]}") as url,
         tempfile.TemporaryDirectory(prefix="assetpulse-bench-dashboard-") as scratch,
     ):
@@ -65,8 +60,17 @@ def run_dashboard_bench(config: DashboardBenchConfig) -> dict[str, Any]:
         secret = secrets.token_urlsafe(48)
         _admin_user(url, password)
         with (
-            _process(_api_command(config.api_workers), _api_env(url, secret), "/health", Path(logs) / "api") as api,
-            _process(_dashboard_command(api), dict(os.environ), "/_stcore/health", Path(logs) / "ui") as ui,
+            server_process(
+                api_command(workers=config.api_workers),
+                env=api_env(url, secret=secret),
+                log_path=Path(logs) / "api.log",
+            ) as api,
+            server_process(
+                _dashboard_command(api),
+                env=os.environ,
+                health_path="/_stcore/health",
+                log_path=Path(logs) / "ui.log",
+            ) as ui,
         ):
             api_figures = _api_figures(api, password, seeded)
             plan = _plan(ui, password, seeded, config)
@@ -176,66 +180,6 @@ def _admin_user(url: str, password: str) -> None:
         auth_service.create_user(conn, user_in=UserCreate(email=EMAIL, password=password, role=Role.ADMIN))
 
 
-def _api_env(url: str, secret: str) -> dict[str, str]:
-    return {**os.environ, "ASSETPULSE_DATABASE_URL": url, "ASSETPULSE_JWT_SECRET": secret,
-            "ASSETPULSE_ENVIRONMENT": "test", "ASSETPULSE_LOG_LEVEL": "WARNING",
-            "ASSETPULSE_POOL_MIN_SIZE": "2", "ASSETPULSE_POOL_MAX_SIZE": "8"}  # fmt: skip
-
-
-def _api_command(workers: int) -> list[str]:
-    return [sys.executable, "-m", "uvicorn", "service_core.api.main:app_from_env", "--factory",
-            "--host", "127.0.0.1", "--port", "{port}", "--workers", str(workers),
-            "--no-access-log", "--log-level", "warning"]  # fmt: skip
-
-
 def _dashboard_command(api_url: str) -> list[str]:
     return [sys.executable, "-c", "from service_core.cli import main; main()",
             "dashboard", "--port", "{port}", "--api-url", api_url]  # fmt: skip
-
-
-@contextlib.contextmanager
-def _process(command: list[str], env: dict[str, str], health: str, log_base: Path) -> Iterator[str]:
-    """A server process on a free port (`{port}` in the command); yields its base URL once `health` answers."""
-    port = free_port()
-    log_path = log_base.with_suffix(".log")
-    with log_path.open("ab") as log:
-        process = subprocess.Popen([part.format(port=port) for part in command], env=env, stdout=log, stderr=log)
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(base_url + health, process, log_path)
-        yield base_url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def _wait_healthy(url: str, process: subprocess.Popen[bytes], log_path: Path, timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            tail = log_path.read_text(errors="replace")[-2000:]
-            raise ServiceUnavailable(f"{url}: the process exited with {process.returncode}: {tail}")
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(url, timeout=1.0).status_code == 200:
-                return
-        time.sleep(0.2)
-    raise ServiceUnavailable(f"{url} did not answer within {timeout:.0f} s")
-
-
-@contextlib.contextmanager
-def _admin_server(admin_url: str | None) -> Iterator[str]:
-    if admin_url:
-        yield admin_url
-        return
-    base = Path(tempfile.mkdtemp(prefix="assetpulse-bench-dashboard-pg-"))
-    base.chmod(0o755)
-    server = EmbeddedPostgres(base / "data")
-    try:
-        yield server.start()
-    finally:
-        server.stop()
-        shutil.rmtree(base, ignore_errors=True)

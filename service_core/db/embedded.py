@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -43,3 +46,20 @@ class EmbeddedPostgres:
         if self._server is not None and self.stop_on_close:
             self._server.cleanup()
             self._server = None
+
+
+@contextlib.contextmanager
+def admin_server(admin_url: str | None, *, prefix: str = "assetpulse-pg-") -> Iterator[str]:
+    """`admin_url` when given (a server where scratch databases may be created), else an embedded PostgreSQL in a
+    fresh temporary folder for the duration of the block (benchmarks use it on a machine without a server)."""
+    if admin_url:
+        yield admin_url
+        return
+    base = Path(tempfile.mkdtemp(prefix=prefix))
+    base.chmod(0o755)  # traversable: as root, pgserver runs PostgreSQL as another user
+    server = EmbeddedPostgres(base / "data")
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+        shutil.rmtree(base, ignore_errors=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,9 +12,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ingest.brokers import free_port
+from service_core.api.serve import server_process
 from service_core.auth.domain import Role
-from tests.support.dashboard import api_process, report_conditions, seed_fleet, stop, user, wait_healthy
+from tests.support.dashboard import api_process, report_conditions, seed_fleet, user
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -42,18 +41,13 @@ def dashboard_url(database_url: str, tmp_path: Path) -> Iterator[str]:
         email, password = user(database_url, Role.DISPATCHER)
         token = httpx.post(f"{api_url}/auth/token", data={"username": email, "password": password}).json()
         report_conditions(api_url, {"Authorization": f"Bearer {token['access_token']}"}, seed.asset_ids[1])
-        port = free_port()
-        log_path = tmp_path / "dashboard.log"
         env = {**os.environ, "ASSETPULSE_REFRESH_SECONDS": "600"}
         command = [sys.executable, "-c", "from service_core.cli import main; main()",
-                   "dashboard", "--port", str(port), "--api-url", api_url]  # fmt: skip
-        with log_path.open("ab") as log:
-            process = subprocess.Popen(command, env=env, stdout=log, stderr=log)
-        try:
-            wait_healthy(f"http://127.0.0.1:{port}/_stcore/health", process, log_path)
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            stop(process)
+                   "dashboard", "--port", "{port}", "--api-url", api_url]  # fmt: skip
+        with server_process(
+            command, env=env, health_path="/_stcore/health", log_path=tmp_path / "dashboard.log"
+        ) as url:
+            yield url
 
 
 def test_every_page_renders_without_an_error_after_login(dashboard_url: str, database_url: str, tmp_path: Path) -> None:

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,8 +13,8 @@ from pathlib import Path
 import httpx
 import psycopg
 
-from ingest.brokers import free_port
 from ingest.pipeline import InboundMessage
+from service_core.api.serve import api_command, api_env, server_process
 from service_core.auth.domain import Role
 from tests.factories import register_devices, store, telemetry_payload
 from tests.support.api import PASSWORD, SECRET, make_user
@@ -29,47 +25,9 @@ DASHBOARD_APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
 @contextlib.contextmanager
 def api_process(url: str, log_path: Path) -> Iterator[str]:
     """`uvicorn service_core.api.main:app_from_env` on a free port over `url`; yields its base URL."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "ASSETPULSE_DATABASE_URL": url,
-        "ASSETPULSE_JWT_SECRET": SECRET,
-        "ASSETPULSE_ENVIRONMENT": "test",
-        "ASSETPULSE_LOG_LEVEL": "WARNING",
-        "ASSETPULSE_POOL_MIN_SIZE": "1",
-        "ASSETPULSE_POOL_MAX_SIZE": "4",
-    }
-    command = [sys.executable, "-m", "uvicorn", "service_core.api.main:app_from_env", "--factory",
-               "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning"]  # fmt: skip
-    with log_path.open("ab") as log:
-        process = subprocess.Popen(command, env=env, stdout=log, stderr=log)
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(f"{base_url}/health", process, log_path)
+    env = api_env(url, secret=SECRET, pool_min=1, pool_max=4, ASSETPULSE_PRINCIPAL_CACHE_SECONDS="0")
+    with server_process(api_command(), env=env, log_path=log_path, timeout=60) as base_url:
         yield base_url
-    finally:
-        stop(process)
-
-
-def wait_healthy(health_url: str, process: subprocess.Popen[bytes], log_path: Path, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"process exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(health_url, timeout=1.0).status_code == 200:
-                return
-        time.sleep(0.2)
-    raise AssertionError(f"{health_url} not healthy after {timeout:.0f}s:\n{log_path.read_text()[-3000:]}")
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 def user(url: str, role: Role) -> tuple[str, str]:

@@ -2,34 +2,26 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
-import os
 import secrets
-import shutil
 import subprocess
 import sys
-import tempfile
-import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-import httpx
 import psycopg
 
-from ingest.brokers import free_port
 from service_core.api.bench.seed import SeedSize, seed
+from service_core.api.serve import api_command, api_env, server_process
 from service_core.auth import security
 from service_core.auth import service as auth_service
 from service_core.auth.domain import Role
 from service_core.auth.schemas import UserCreate
 from service_core.db.connection import scratch_database
-from service_core.db.embedded import EmbeddedPostgres
+from service_core.db.embedded import admin_server
 from service_core.db.migrate import migrate
 from service_core.exceptions import ServiceUnavailable
 
@@ -52,14 +44,16 @@ class ApiBenchConfig:
 def run_api_bench(config: ApiBenchConfig) -> dict[str, Any]:
     """Seed, serve, load; the figures of the work-order endpoints and of /health (the baseline) at the same rate."""
     with (
-        _admin_server(config.admin_url) as admin_url,
+        admin_server(config.admin_url, prefix="assetpulse-bench-api-") as admin_url,
         scratch_database(admin_url, f"ap_bench_api_{uuid.uuid4().hex[:8]}") as url,
     ):
         migrate(url, timescale="off")
         seeded = seed(url, config.size)
         secret = secrets.token_urlsafe(48)
         token = _dispatcher_token(url, secret)
-        with _api_process(url, secret, workers=config.workers) as base_url:
+        with server_process(
+            api_command(workers=config.workers), env=api_env(url, secret=secret, pool_min=4, pool_max=16)
+        ) as base_url:
             baseline = _load(base_url, token, config, operation_filter="health")
             result = _load(base_url, token, config, operation_filter=None)
     return _report(result, baseline, seeded, config)
@@ -88,21 +82,6 @@ def _report(
     }
 
 
-@contextlib.contextmanager
-def _admin_server(admin_url: str | None) -> Iterator[str]:
-    if admin_url:
-        yield admin_url
-        return
-    base = Path(tempfile.mkdtemp(prefix="assetpulse-bench-api-"))
-    base.chmod(0o755)
-    server = EmbeddedPostgres(base / "data")
-    try:
-        yield server.start()
-    finally:
-        server.stop()
-        shutil.rmtree(base, ignore_errors=True)
-
-
 def _dispatcher_token(url: str, secret: str) -> str:
     with psycopg.connect(url) as conn:
         user = auth_service.create_user(
@@ -112,46 +91,6 @@ def _dispatcher_token(url: str, secret: str) -> str:
     return security.issue_access_token(
         user_id=user.id, role=Role.DISPATCHER, secret=secret, now=datetime.now(UTC), lifetime=timedelta(hours=2)
     )
-
-
-@contextlib.contextmanager
-def _api_process(url: str, secret: str, *, workers: int) -> Iterator[str]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "ASSETPULSE_DATABASE_URL": url,
-        "ASSETPULSE_JWT_SECRET": secret,
-        "ASSETPULSE_ENVIRONMENT": "test",
-        "ASSETPULSE_LOG_LEVEL": "WARNING",
-        "ASSETPULSE_POOL_MIN_SIZE": "4",
-        "ASSETPULSE_POOL_MAX_SIZE": "16",
-    }
-    command = [sys.executable, "-m", "uvicorn", "service_core.api.main:app_from_env", "--factory",
-               "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-               "--no-access-log", "--log-level", "warning"]  # fmt: skip
-    process = subprocess.Popen(command, env=env)
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(base_url, process)
-        yield base_url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
-def _wait_healthy(base_url: str, process: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise ServiceUnavailable(f"the API process exited with {process.returncode} before it was healthy")
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"{base_url}/health", timeout=1.0).status_code == 200:
-                return
-        time.sleep(0.2)
-    raise ServiceUnavailable("the API did not become healthy within a minute")
 
 
 def _load(base_url: str, token: str, config: ApiBenchConfig, *, operation_filter: str | None) -> dict[str, Any]:
