@@ -139,7 +139,8 @@ def seed_fleet(url: str) -> Seed:
             (orders[1], resource, today, today + timedelta(hours=2)),
         )
         invoices = _invoices(conn, north, south)
-    start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=2)
+    # two hours of one reading a minute, ending a minute ago: every "last hour" window holds readings
+    start = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(hours=2)
     messages = [
         InboundMessage(f"assetpulse/{tenant}/pump-a/telemetry", telemetry_payload(start + timedelta(minutes=i),
                                                                                   temp=40.0 + i % 7, flow=float(i)))
