@@ -16,6 +16,7 @@ from psycopg.rows import class_row
 from service_core.accounts import domain, locations
 from service_core.accounts.schemas import AccountCreate, AccountPublic, AccountUpdate, LocationPublic
 from service_core.catalog import service as catalog_service
+from service_core.db.like import contains_pattern
 from service_core.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
 
 log = logging.getLogger(__name__)
@@ -116,7 +117,7 @@ def list_accounts(
 ) -> tuple[list[AccountPublic], int]:
     """One page of accounts by name, filtered, and how many match in all."""
     params: dict[str, Any] = {
-        "q": None if search is None else f"%{_escape_like(search)}%",
+        "q": contains_pattern(search),
         "kind": kind,
         "hold": credit_hold,
         "tenant": tenant,
@@ -209,7 +210,3 @@ def _ensure_price_list(conn: psycopg.Connection, price_list_id: int | None) -> N
         catalog_service.get_price_list(conn, price_list_id=price_list_id)
     except NotFound as exc:
         raise InvalidInput(f"price_list_id: price list {price_list_id} does not exist") from exc
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -7,6 +7,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from service_core.assets.fleet_schemas import FleetAssetHealth, FleetFilter, FleetHealth
+from service_core.db.like import contains_pattern
 
 # Open work orders and open conditions as their domains define them (work_orders.domain.OPEN, conditions
 # statuses that are neither cleared nor resolved); restated here because a read side is plain SQL.
@@ -70,12 +71,6 @@ LIMIT %(limit)s
 """
 
 
-def _like(search: str | None) -> str | None:
-    if search is None:
-        return None
-    return "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
 def fleet_health(conn: psycopg.Connection, *, fleet_filter: FleetFilter, limit: int) -> FleetHealth:
     """Up to `limit` matching assets by name with their health read model, and how many match in all."""
     f = fleet_filter
@@ -86,7 +81,7 @@ def fleet_health(conn: psycopg.Connection, *, fleet_filter: FleetFilter, limit: 
         "criticality": f.criticality,
         "ownership": f.ownership,
         "status": f.status,
-        "q": _like(f.search),
+        "q": contains_pattern(f.search),
         "limit": limit,
     }
     # At fleet size the plan's cost passes jit_above_cost, and compiling it takes longer than running it (0.8 s

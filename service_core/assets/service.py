@@ -27,6 +27,7 @@ from service_core.assets.schemas import (
     LinkedDevicePublic,
     MeterReadingPublic,
 )
+from service_core.db.like import contains_pattern
 from service_core.exceptions import Conflict, InvalidInput, NotFound
 
 
@@ -117,7 +118,7 @@ def list_assets(
     offset: int,
 ) -> tuple[list[AssetPublic], int]:
     """One page of assets by name, filtered, and how many match in all."""
-    like = None if search is None else "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    like = contains_pattern(search)
     filters = {
         "account_id": account_id,
         "location_id": location_id,

@@ -22,6 +22,7 @@ from service_core.catalog.schemas import (
     PriceListPublic,
     PriceListUpdate,
 )
+from service_core.db.like import contains_pattern
 from service_core.exceptions import Conflict, NotFound
 
 _ITEM_COLUMNS = "id, sku, name, kind, unit, unit_cost, unit_price, is_active"
@@ -70,7 +71,13 @@ def list_items(
     offset: int,
 ) -> tuple[list[ItemPublic], int]:
     """One page of items by SKU, filtered, and how many match in all."""
-    params: dict[str, Any] = {"q": _like(search), "kind": kind, "active": is_active, "limit": limit, "offset": offset}
+    params: dict[str, Any] = {
+        "q": contains_pattern(search),
+        "kind": kind,
+        "active": is_active,
+        "limit": limit,
+        "offset": offset,
+    }
     where = """
         WHERE (%(q)s::text IS NULL OR sku ILIKE %(q)s OR name ILIKE %(q)s)
           AND (%(kind)s::text IS NULL OR kind = %(kind)s)
@@ -196,12 +203,6 @@ def _clear_default(conn: psycopg.Connection) -> None:
     """Unmark the default price list; two callers making a list the default queue on an advisory lock."""
     conn.execute("SELECT pg_advisory_xact_lock(%s)", (_DEFAULT_LOCK,))
     conn.execute("UPDATE catalog.price_lists SET is_default = false WHERE is_default")
-
-
-def _like(search: str | None) -> str | None:
-    if search is None:
-        return None
-    return "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 def _insert(table: str, values: dict[str, Any], conflict: str, returning: str) -> sql.Composed:

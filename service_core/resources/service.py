@@ -12,6 +12,7 @@ import psycopg
 from psycopg import errors, sql
 from psycopg.rows import class_row
 
+from service_core.db.like import contains_pattern
 from service_core.exceptions import Conflict, InvalidInput, NotFound
 from service_core.resources import domain
 from service_core.resources.schemas import (
@@ -83,7 +84,7 @@ def list_resources(
 ) -> tuple[list[ResourcePublic], int]:
     """One page of resources by name, filtered, with their skills, and how many match in all."""
     params: dict[str, Any] = {
-        "q": _like(search),
+        "q": contains_pattern(search),
         "kind": kind,
         "territory": territory_id,
         "skill": skill_id,
@@ -232,12 +233,6 @@ def _skills_of(conn: psycopg.Connection, resource_ids: list[int]) -> dict[int, l
             ResourceSkillPublic(skill_id=skill_id, code=code, name=name, proficiency=proficiency)
         )
     return skills
-
-
-def _like(search: str | None) -> str | None:
-    if search is None:
-        return None
-    return "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 def _lock(conn: psycopg.Connection, resource_id: int) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import class_row, dict_row
 
+from service_core.db.like import contains_pattern
 from service_core.exceptions import NotFound
 from service_core.work_orders.schemas import WorkOrderListQuery, WorkOrderPublic
 
@@ -70,8 +71,7 @@ def _where(f: WorkOrderListQuery) -> tuple[str, dict[str, Any]]:
         params["created_to"] = f.created_to
     if f.search:
         clauses.append("(summary ILIKE %(search)s OR number = %(number)s)")
-        escaped = f.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        params["search"], params["number"] = f"%{escaped}%", f.search.upper()
+        params["search"], params["number"] = contains_pattern(f.search), f.search.upper()
     return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
