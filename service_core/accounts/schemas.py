@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from service_core.accounts.domain import timezone_name
+from service_core.api.fields import present
 
 AccountKind = Literal["service", "billing", "both"]
 Number = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,32}$")]
@@ -23,13 +24,6 @@ Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
 Latitude = Annotated[float, Field(ge=-90, le=90)]
 Longitude = Annotated[float, Field(ge=-180, le=180)]
 RowId = Annotated[int, Field(ge=1, le=2**31 - 1)]
-
-
-def present(value: object) -> object:
-    """A PATCH may leave a field out, but may not null a field that cannot be empty."""
-    if value is None:
-        raise ValueError("may be left out, but not null")
-    return value
 
 
 class AccountCreate(BaseModel):

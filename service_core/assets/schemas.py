@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
+from service_core.api.fields import present
+
 Level = Literal["site", "asset", "component"]
 Ownership = Literal["customer", "leased"]
 Criticality = Literal["low", "medium", "high", "critical"]
@@ -19,13 +21,6 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Serial = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 RowId = Annotated[int, Field(ge=1, le=2**31 - 1)]
 AssetRef = Annotated[int, Field(ge=1, le=2**63 - 1)]
-
-
-def present(value: object) -> object:
-    """A PATCH may leave a field out, but may not null a field that cannot be empty."""
-    if value is None:
-        raise ValueError("may be left out, but not null")
-    return value
 
 
 class AssetTypeCreate(BaseModel):

@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from service_core.api.fields import present
+
 ItemKind = Literal["product", "labour", "travel", "service"]
 Unit = Literal["each", "hour", "km", "litre", "metre", "kg"]
 Sku = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
@@ -14,13 +16,6 @@ ItemName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
 ListName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 Price = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
-
-
-def present(value: object) -> object:
-    """A PATCH may leave a field out, but may not null a field that cannot be empty."""
-    if value is None:
-        raise ValueError("may be left out, but not null")
-    return value
 
 
 class ItemCreate(BaseModel):

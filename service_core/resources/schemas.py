@@ -17,6 +17,7 @@ from pydantic import (
     model_validator,
 )
 
+from service_core.api.fields import present
 from service_core.resources.domain import timezone_name
 
 ResourceKind = Literal["technician", "crew", "equipment"]
@@ -28,13 +29,6 @@ Rate = Annotated[Decimal, Field(ge=0, max_digits=10, decimal_places=2)]
 Latitude = Annotated[float, Field(ge=-90, le=90)]
 Longitude = Annotated[float, Field(ge=-180, le=180)]
 RowId = Annotated[int, Field(ge=1, le=2**31 - 1)]
-
-
-def present(value: object) -> object:
-    """A PATCH may leave a field out, but may not null a field that cannot be empty."""
-    if value is None:
-        raise ValueError("may be left out, but not null")
-    return value
 
 
 class TerritoryCreate(BaseModel):
