@@ -7,7 +7,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
@@ -104,7 +104,3 @@ def _run_one(url: str, job: Job, index: int, now: datetime) -> JobRun:
         return JobRun(job.name, "failed", f"{type(exc).__name__}: {exc}", time.perf_counter() - started)
     log.info("job %s: %s", job.name, detail)
     return JobRun(job.name, "done", detail, time.perf_counter() - started)
-
-
-def today_utc() -> date:
-    return datetime.now(UTC).date()
