@@ -24,9 +24,10 @@ from service_core.accounts.schemas import (
 from service_core.api.deps import ConnDep, Finance, PortalReader, require_roles
 from service_core.api.errors import ERROR_RESPONSES, ErrorBody, Responses
 from service_core.api.pagination import Limit, Offset, Page
+from service_core.api.transactions import TransactionalRoute
 from service_core.auth.domain import Principal, Role
 
-router = APIRouter(prefix="/accounts", tags=["accounts"], responses=ERROR_RESPONSES)
+router = APIRouter(route_class=TransactionalRoute, prefix="/accounts", tags=["accounts"], responses=ERROR_RESPONSES)
 
 AccountWriter = Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.DISPATCHER, Role.FINANCE))]
 AccountId = Annotated[int, Path(ge=1, le=2**31 - 1)]

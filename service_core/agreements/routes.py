@@ -24,8 +24,9 @@ from service_core.agreements.schemas import (
 from service_core.api.deps import ConnDep, CurrentUser, Dispatcher
 from service_core.api.errors import ERROR_RESPONSES, ErrorBody, Responses
 from service_core.api.pagination import Limit, Offset, Page
+from service_core.api.transactions import TransactionalRoute
 
-router = APIRouter(prefix="/agreements", tags=["agreements"], responses=ERROR_RESPONSES)
+router = APIRouter(route_class=TransactionalRoute, prefix="/agreements", tags=["agreements"], responses=ERROR_RESPONSES)
 
 AgreementId = Annotated[int, Path(ge=1, le=2**31 - 1, description="id of the agreement")]
 PlanId = Annotated[int, Path(ge=1, le=2**31 - 1, description="id of the preventive-maintenance plan")]

@@ -19,9 +19,10 @@ from service_core.analytics.schemas import (
 )
 from service_core.api.deps import ConnDep, CurrentUser
 from service_core.api.errors import ERROR_RESPONSES
+from service_core.api.transactions import TransactionalRoute
 from service_core.exceptions import InvalidInput
 
-router = APIRouter(prefix="/analytics", tags=["analytics"], responses=ERROR_RESPONSES)
+router = APIRouter(route_class=TransactionalRoute, prefix="/analytics", tags=["analytics"], responses=ERROR_RESPONSES)
 
 MAX_PERIOD = timedelta(days=3 * 366)
 Start = Annotated[datetime | None, Query(description="period start (aware); default 90 days before end")]

@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from service_core.api.errors import install_error_handlers
 from service_core.api.router import api_router
 from service_core.api.settings import ApiSettings
+from service_core.api.transactions import ApiConnection
 from service_core.db.connection import open_pool, redact
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,7 @@ def create_app(settings: ApiSettings, *, database_url: str) -> FastAPI:
             min_size=settings.pool_min_size,
             max_size=settings.pool_max_size,
             application="assetpulse-api",
+            connection_class=ApiConnection,
         )
         log.info(
             "API connected to %s (pool %d-%d)", redact(database_url), settings.pool_min_size, settings.pool_max_size

@@ -9,7 +9,7 @@ row-level security policies show only the rows of the customer's accounts (migra
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -20,6 +20,7 @@ from psycopg_pool import ConnectionPool
 from starlette.concurrency import run_in_threadpool
 
 from service_core.api.settings import ApiSettings
+from service_core.api.transactions import READ_ONLY_METHODS, ApiConnection, take_connection
 from service_core.auth import security
 from service_core.auth import service as auth_service
 from service_core.auth.domain import ALL_ROLES, STAFF_ROLES, Principal, Role, account_scope_setting, ensure_role
@@ -35,15 +36,14 @@ async def get_settings(request: Request) -> ApiSettings:
     return settings
 
 
-def get_conn(request: Request) -> Iterator[psycopg.Connection]:
-    """One pooled connection and one transaction per request: committed when the route returns, else rolled back.
-
-    Declared with scope="function" below, so the commit happens before the answer is sent: a client never hears
-    "created" for something that was not committed.
-    """
+async def get_conn(request: Request) -> AsyncIterator[psycopg.Connection]:
+    """One pooled connection and one transaction per request, committed when the endpoint returns (before the
+    answer is sent: a client never hears "created" for something that was not committed), rolled back if it
+    raises.  The transaction runs in the endpoint's own thread: see `service_core.api.transactions`.  Dependencies
+    that take this connection read only: the endpoint's transaction starts after them."""
     pool: ConnectionPool = request.app.state.pool
     settings: ApiSettings = request.app.state.settings
-    with pool.connection(timeout=settings.pool_timeout_seconds) as conn, conn.transaction():
+    async for conn in take_connection(pool, method=request.method, timeout=settings.pool_timeout_seconds):
         yield conn
 
 
@@ -51,9 +51,6 @@ SettingsDep = Annotated[ApiSettings, Depends(get_settings)]
 ConnDep = Annotated[psycopg.Connection, Depends(get_conn, scope="function")]
 TokenDep = Annotated[str | None, Depends(oauth2_scheme)]
 ApiKeyDep = Annotated[str | None, Depends(api_key_scheme)]
-
-
-READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 async def get_current_principal(
@@ -79,15 +76,21 @@ async def get_current_principal(
         principal = cached
     else:
         raise NotAuthenticated("not authenticated: send a bearer token or an X-API-Key header")
-    if request.method not in READ_ONLY_METHODS or principal.is_customer:
-        await run_in_threadpool(_tag_transaction, conn, principal, client_address(request))
+    if principal.is_customer:  # the scope must hold before any statement of the request: set it now
+        await run_in_threadpool(_enter_customer_transaction, conn, principal, client_address(request))
+    elif request.method not in READ_ONLY_METHODS and isinstance(conn, ApiConnection):
+        actor, client_ip = principal.actor, client_address(request)
+        conn.defer(lambda c: set_actor(c, actor, client_ip=client_ip))  # sent in the endpoint's transaction
+    elif request.method not in READ_ONLY_METHODS:
+        await run_in_threadpool(set_actor, conn, principal.actor, client_ip=client_address(request))
     return principal
 
 
-def _tag_transaction(conn: psycopg.Connection, principal: Principal, client_ip: str) -> None:
+def _enter_customer_transaction(conn: psycopg.Connection, principal: Principal, client_ip: str) -> None:
+    if conn.autocommit:
+        conn.autocommit = False  # transaction-local scope needs a transaction (idle in autocommit: allowed)
     set_actor(conn, principal.actor, client_ip=client_ip)
-    if principal.is_customer:
-        enter_portal_scope(conn, principal)
+    enter_portal_scope(conn, principal)
 
 
 PrincipalCache = dict[int, tuple[float, Principal]]

@@ -85,9 +85,10 @@ def fleet_health(conn: psycopg.Connection, *, fleet_filter: FleetFilter, limit: 
         "limit": limit,
     }
     # At fleet size the plan's cost passes jit_above_cost, and compiling it takes longer than running it (0.8 s
-    # of 1 s at 10,000 assets): this transaction runs without JIT.
-    conn.execute("SET LOCAL jit = off")
-    with conn.cursor(row_factory=dict_row) as cur:
+    # of 1 s at 10,000 assets): this transaction runs without JIT.  Its own transaction (a savepoint inside the
+    # caller's, a real one on an autocommit connection), so that SET LOCAL has a transaction to apply to.
+    with conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
+        cur.execute("SET LOCAL jit = off")
         rows = cur.execute(_FLEET_SQL, params).fetchall()
     total = int(rows[0]["total"]) if rows else 0
     return FleetHealth(items=[FleetAssetHealth.model_validate(row) for row in rows], total=total, limit=limit)

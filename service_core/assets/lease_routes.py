@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response, status
 from service_core.api.deps import ConnDep, Finance, PortalReader, require_roles
 from service_core.api.errors import ErrorBody, Responses
 from service_core.api.pagination import Limit, Offset, Page
+from service_core.api.transactions import TransactionalRoute
 from service_core.assets import lease_service
 from service_core.assets.lease_schemas import (
     LeaseBuyOut,
@@ -21,7 +22,7 @@ from service_core.assets.lease_schemas import (
 )
 from service_core.auth.domain import Principal, Role
 
-router = APIRouter(prefix="/leases", tags=["leases"])
+router = APIRouter(route_class=TransactionalRoute, prefix="/leases", tags=["leases"])
 
 LeaseWriter = Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.DISPATCHER, Role.FINANCE))]
 LeaseId = Annotated[int, Path(ge=1, le=2**31 - 1)]

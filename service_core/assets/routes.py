@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query, status
 from service_core.api.deps import ConnDep, CurrentUser, Dispatcher, FieldWorker, PortalReader
 from service_core.api.errors import ERROR_RESPONSES, ErrorBody, Responses
 from service_core.api.pagination import Limit, Offset, Page
+from service_core.api.transactions import TransactionalRoute
 from service_core.assets import fleet, meters
 from service_core.assets import service as assets_service
 from service_core.assets.fleet_schemas import FLEET_MAX_LIMIT, FleetFilter, FleetHealth
@@ -29,7 +30,7 @@ from service_core.assets.schemas import (
     Ownership,
 )
 
-router = APIRouter(prefix="/assets", tags=["assets"], responses=ERROR_RESPONSES)
+router = APIRouter(route_class=TransactionalRoute, prefix="/assets", tags=["assets"], responses=ERROR_RESPONSES)
 router.include_router(leases_router)  # before /{asset_id}, which would otherwise match /leases
 
 AssetId = Annotated[int, Path(ge=1, le=2**63 - 1)]

@@ -10,11 +10,12 @@ from pydantic import AwareDatetime
 from service_core.api.deps import AdminUser, ConnDep, require_roles
 from service_core.api.errors import ERROR_RESPONSES
 from service_core.api.pagination import Limit
+from service_core.api.transactions import TransactionalRoute
 from service_core.audit import service as audit_service
 from service_core.audit.schemas import ChangePublic, SecurityEventName, SecurityEventPublic
 from service_core.auth.domain import Principal, Role
 
-router = APIRouter(prefix="/audit", tags=["audit"], responses=ERROR_RESPONSES)
+router = APIRouter(route_class=TransactionalRoute, prefix="/audit", tags=["audit"], responses=ERROR_RESPONSES)
 
 Auditor = Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.FINANCE))]
 

@@ -12,6 +12,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 from service_core.api.deps import AdminUser, ConnDep, PortalReader, SettingsDep, client_address
 from service_core.api.errors import ERROR_RESPONSES, ErrorBody, Responses, error_response
 from service_core.api.pagination import Limit, Offset, Page
+from service_core.api.transactions import TransactionalRoute
 from service_core.auth import logins, security
 from service_core.auth import service as auth_service
 from service_core.auth.domain import LoginThrottled
@@ -26,7 +27,7 @@ from service_core.auth.schemas import (
 )
 from service_core.exceptions import NotAuthenticated
 
-router = APIRouter(responses=ERROR_RESPONSES)
+router = APIRouter(route_class=TransactionalRoute, responses=ERROR_RESPONSES)
 LoginForm = Annotated[OAuth2PasswordRequestForm, Depends()]
 EMAIL_TAKEN: Responses = {409: {"model": ErrorBody, "description": "The email is taken"}}
 KeyId = Annotated[int, Path(ge=1, le=2**31 - 1)]

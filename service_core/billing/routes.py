@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Path, Query, status
 from service_core.api.deps import ConnDep, Finance, require_roles
 from service_core.api.errors import ERROR_RESPONSES
 from service_core.api.pagination import Limit, Offset, Page
+from service_core.api.transactions import TransactionalRoute
 from service_core.auth.domain import Principal, Role
 from service_core.billing import credit_notes, drafting, periodic, queries
 from service_core.billing import service as billing_service
@@ -27,7 +28,7 @@ from service_core.billing.schemas import (
     ShownStatus,
 )
 
-router = APIRouter(prefix="/invoices", tags=["billing"], responses=ERROR_RESPONSES)
+router = APIRouter(route_class=TransactionalRoute, prefix="/invoices", tags=["billing"], responses=ERROR_RESPONSES)
 
 # Finance readers, and a customer user, who sees only their accounts' invoices (row-level security of the portal role)
 InvoiceReader = Annotated[

@@ -10,10 +10,11 @@ from fastapi import APIRouter, Path, Query, status
 from service_core.api.deps import ConnDep, CurrentUser, Dispatcher, FieldWorker
 from service_core.api.errors import ERROR_RESPONSES, ErrorBody, Responses
 from service_core.api.pagination import Page
+from service_core.api.transactions import TransactionalRoute
 from service_core.bookings import service as bookings_service
 from service_core.bookings.schemas import BookingCreate, BookingListQuery, BookingPublic, BookingStatusChange
 
-router = APIRouter(prefix="/bookings", tags=["bookings"], responses=ERROR_RESPONSES)
+router = APIRouter(route_class=TransactionalRoute, prefix="/bookings", tags=["bookings"], responses=ERROR_RESPONSES)
 
 BookingId = Annotated[int, Path(ge=1, le=2**63 - 1, description="id of the booking")]
 CONFLICT: Responses = {

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response, status
 from service_core.api.deps import ConnDep, CurrentUser, require_roles
 from service_core.api.errors import ERROR_RESPONSES, ErrorBody, Responses
 from service_core.api.pagination import Limit, Offset, Page
+from service_core.api.transactions import TransactionalRoute
 from service_core.auth.domain import Principal, Role
 from service_core.catalog import service as catalog_service
 from service_core.catalog.schemas import (
@@ -24,7 +25,7 @@ from service_core.catalog.schemas import (
     PriceListUpdate,
 )
 
-router = APIRouter(prefix="/catalog", tags=["catalog"], responses=ERROR_RESPONSES)
+router = APIRouter(route_class=TransactionalRoute, prefix="/catalog", tags=["catalog"], responses=ERROR_RESPONSES)
 
 CatalogWriter = Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.FINANCE))]
 ItemId = Annotated[int, Path(ge=1, le=2**31 - 1)]

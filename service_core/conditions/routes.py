@@ -10,6 +10,7 @@ from fastapi import APIRouter, Path, Query, Response, status
 from service_core.api.deps import ConnDep, CurrentUser, Dispatcher, PortalReader
 from service_core.api.errors import ERROR_RESPONSES
 from service_core.api.pagination import Limit, Offset, Page
+from service_core.api.transactions import TransactionalRoute
 from service_core.conditions import queries, rules
 from service_core.conditions import service as conditions_service
 from service_core.conditions.rules import RuleIn, RulePublic
@@ -25,7 +26,7 @@ from service_core.conditions.schemas import (
     SnoozeIn,
 )
 
-router = APIRouter(prefix="/conditions", tags=["conditions"], responses=ERROR_RESPONSES)
+router = APIRouter(route_class=TransactionalRoute, prefix="/conditions", tags=["conditions"], responses=ERROR_RESPONSES)
 
 ConditionId = Annotated[int, Path(ge=1, le=2**62)]
 RuleId = Annotated[int, Path(ge=1, le=2**31 - 1)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
@@ -23,9 +24,21 @@ def connect(url: str, *, autocommit: bool = False, application: str = APPLICATIO
         raise ServiceUnavailable(f"cannot reach PostgreSQL at {redact(url)}: {exc}".strip()) from exc
 
 
-def open_pool(url: str, *, min_size: int = 1, max_size: int = 4, application: str = APPLICATION_NAME) -> ConnectionPool:
-    pool = ConnectionPool(
-        url, min_size=min_size, max_size=max_size, kwargs={"application_name": application}, open=False
+def open_pool(
+    url: str,
+    *,
+    min_size: int = 1,
+    max_size: int = 4,
+    application: str = APPLICATION_NAME,
+    connection_class: type[psycopg.Connection[Any]] = psycopg.Connection,
+) -> ConnectionPool[Any]:
+    pool: ConnectionPool[Any] = ConnectionPool(
+        url,
+        min_size=min_size,
+        max_size=max_size,
+        kwargs={"application_name": application},
+        connection_class=connection_class,
+        open=False,
     )
     pool.open(wait=True, timeout=15)
     return pool

@@ -10,11 +10,12 @@ from fastapi import APIRouter, Path, Query, Response, status
 from service_core.api.deps import ConnDep, CurrentUser, FleetWriter
 from service_core.api.errors import ERROR_RESPONSES, ErrorBody, Responses
 from service_core.api.pagination import Limit, Offset, Page
+from service_core.api.transactions import TransactionalRoute
 from service_core.devices import service as devices_service
 from service_core.devices.schemas import DeviceCreate, DeviceCredentialsPublic, DevicePublic
 from service_core.exceptions import NotFound
 
-router = APIRouter(prefix="/devices", tags=["devices"], responses=ERROR_RESPONSES)
+router = APIRouter(route_class=TransactionalRoute, prefix="/devices", tags=["devices"], responses=ERROR_RESPONSES)
 
 DeviceId = Annotated[int, Path(ge=1, le=2**31 - 1, description="registry id of the device")]
 TenantFilter = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_-]{1,64}$", description="only this tenant's")]

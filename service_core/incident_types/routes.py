@@ -8,10 +8,13 @@ from fastapi import APIRouter, Path, Response, status
 
 from service_core.api.deps import ConnDep, CurrentUser, Dispatcher
 from service_core.api.errors import ERROR_RESPONSES
+from service_core.api.transactions import TransactionalRoute
 from service_core.incident_types import service
 from service_core.incident_types.schemas import IncidentTypeIn, IncidentTypePublic, WorkType
 
-router = APIRouter(prefix="/incident-types", tags=["incident types"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    route_class=TransactionalRoute, prefix="/incident-types", tags=["incident types"], responses=ERROR_RESPONSES
+)
 
 IncidentTypeId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 

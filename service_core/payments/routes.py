@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Response, status
 from service_core.api.deps import ConnDep, Finance, require_roles
 from service_core.api.errors import ERROR_RESPONSES
 from service_core.api.pagination import Limit, Offset, Page
+from service_core.api.transactions import TransactionalRoute
 from service_core.auth.domain import Principal, Role
 from service_core.payments import service as payments_service
 from service_core.payments.domain import Allocation
@@ -23,7 +24,7 @@ from service_core.payments.schemas import (
     RefundPublic,
 )
 
-router = APIRouter(prefix="/payments", tags=["payments"], responses=ERROR_RESPONSES)
+router = APIRouter(route_class=TransactionalRoute, prefix="/payments", tags=["payments"], responses=ERROR_RESPONSES)
 
 FinanceReader = Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.FINANCE, Role.DISPATCHER, Role.VIEWER))]
 # ... and a customer user, who sees only their accounts' payments (row-level security of the portal role)

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Path, Query, Response, status
 from service_core.api.deps import ConnDep, CurrentUser, Dispatcher, FieldWorker
 from service_core.api.errors import ERROR_RESPONSES, ErrorBody, Responses
 from service_core.api.pagination import Limit, Offset, Page
+from service_core.api.transactions import TransactionalRoute
 from service_core.policies import config_service
 from service_core.policies import service as policies_service
 from service_core.policies.clock import SlaStatus
@@ -27,7 +28,7 @@ from service_core.policies.schemas import (
     SlaTargetUpdate,
 )
 
-router = APIRouter(prefix="/policies", tags=["policies"], responses=ERROR_RESPONSES)
+router = APIRouter(route_class=TransactionalRoute, prefix="/policies", tags=["policies"], responses=ERROR_RESPONSES)
 
 Id32 = Annotated[int, Path(ge=1, le=2**31 - 1)]
 Id64 = Annotated[int, Path(ge=1, le=2**63 - 1)]

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Path, Query, status
 from service_core.api.deps import ConnDep, Finance, require_roles
 from service_core.api.errors import ERROR_RESPONSES
 from service_core.api.pagination import Limit, Offset, Page
+from service_core.api.transactions import TransactionalRoute
 from service_core.auth.domain import Principal, Role
 from service_core.receivables import credit, dunning
 from service_core.receivables import service as receivables_service
@@ -29,7 +30,9 @@ from service_core.receivables.schemas import (
     WorklistRow,
 )
 
-router = APIRouter(prefix="/receivables", tags=["receivables"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    route_class=TransactionalRoute, prefix="/receivables", tags=["receivables"], responses=ERROR_RESPONSES
+)
 
 FinanceReader = Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.FINANCE, Role.DISPATCHER, Role.VIEWER))]
 AccountFilter = Annotated[int | None, Query(ge=1, le=2**31 - 1)]

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Path, Query, Response, status
 from service_core.api.deps import ConnDep, CurrentUser, Dispatcher
 from service_core.api.errors import ERROR_RESPONSES, ErrorBody, Responses
 from service_core.api.pagination import Limit, Offset, Page
+from service_core.api.transactions import TransactionalRoute
 from service_core.resources import catalogs
 from service_core.resources import service as resources_service
 from service_core.resources.schemas import (
@@ -30,7 +31,7 @@ from service_core.resources.schemas import (
     TimeOffPublic,
 )
 
-router = APIRouter(prefix="/resources", tags=["resources"], responses=ERROR_RESPONSES)
+router = APIRouter(route_class=TransactionalRoute, prefix="/resources", tags=["resources"], responses=ERROR_RESPONSES)
 
 RowIdPath = Annotated[int, Path(ge=1, le=2**31 - 1)]
 NOT_FOUND: Responses = {404: {"model": ErrorBody, "description": "No such resource, territory or time off"}}

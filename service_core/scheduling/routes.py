@@ -6,10 +6,11 @@ from fastapi import APIRouter
 
 from service_core.api.deps import ConnDep, Dispatcher
 from service_core.api.errors import ERROR_RESPONSES, ErrorBody, Responses
+from service_core.api.transactions import TransactionalRoute
 from service_core.scheduling import service as schedule_service
 from service_core.scheduling.schemas import EmergencyRequest, OptimizeRequest, SchedulePlanPublic, SickRequest
 
-router = APIRouter(prefix="/schedule", tags=["schedule"], responses=ERROR_RESPONSES)
+router = APIRouter(route_class=TransactionalRoute, prefix="/schedule", tags=["schedule"], responses=ERROR_RESPONSES)
 
 CONFLICT: Responses = {
     404: {"model": ErrorBody, "description": "No such territory, work order or resource"},

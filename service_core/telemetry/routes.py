@@ -9,11 +9,12 @@ from pydantic import AwareDatetime, Field
 
 from service_core.api.deps import ConnDep, CurrentUser
 from service_core.api.errors import ERROR_RESPONSES, ErrorBody, Responses
+from service_core.api.transactions import TransactionalRoute
 from service_core.devices.routes import device_by_id
 from service_core.telemetry import service as telemetry_service
 from service_core.telemetry.schemas import FleetPoint, LatestValue, Point, Resolution
 
-router = APIRouter(prefix="/telemetry", tags=["telemetry"], responses=ERROR_RESPONSES)
+router = APIRouter(route_class=TransactionalRoute, prefix="/telemetry", tags=["telemetry"], responses=ERROR_RESPONSES)
 
 MetricName = Annotated[str, Query(pattern=r"^[A-Za-z][A-Za-z0-9_.]{0,63}$", description="metric name")]
 Start = Annotated[AwareDatetime, Query(description="inclusive, with a timezone (e.g. 2025-01-01T00:00:00Z)")]

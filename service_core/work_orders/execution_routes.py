@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, status
 
 from service_core.api.deps import ConnDep, CurrentUser, FieldWorker, PortalReader
 from service_core.api.errors import ErrorBody, Responses
+from service_core.api.transactions import TransactionalRoute
 from service_core.work_orders import execution
 from service_core.work_orders.schemas import (
     AttachmentCreate,
@@ -22,7 +23,7 @@ from service_core.work_orders.schemas import (
     TimeEntryPublic,
 )
 
-execution_router = APIRouter()
+execution_router = APIRouter(route_class=TransactionalRoute)
 
 WorkOrderId = Annotated[int, Path(ge=1, le=2**63 - 1, description="id of the work order")]
 ChildId = Annotated[int, Path(ge=1, le=2**63 - 1)]

@@ -77,18 +77,26 @@ def _where(f: WorkOrderListQuery) -> tuple[str, dict[str, Any]]:
 
 def page(conn: psycopg.Connection, f: WorkOrderListQuery) -> tuple[list[WorkOrderPublic], int, bool]:
     """Newest first; the total is counted up to limit + offset + COUNT_SLACK rows (exact when below the cap), in
-    the same statement as the page (one round trip)."""
+    the same statement as the page (one round trip).
+
+    The page's ids are chosen first from the narrow (filter column, id) index alone, then their rows are read: asked
+    for "newest first where status = X" directly, the planner walks the primary key backwards and filters, which
+    reads thousands of rows once recent orders (all of another status) pile up on top."""
     where, params = _where(f)
     limit, offset = f.limit, f.offset
     cap = limit + offset + COUNT_SLACK
     with conn.cursor(row_factory=dict_row) as cur:
         cur.execute(
             f"""
-            WITH counted AS (SELECT count(*) AS n FROM (SELECT 1 FROM work.work_orders {where} LIMIT %(cap)s) AS c)
+            WITH counted AS (SELECT count(*) AS n FROM (SELECT 1 FROM work.work_orders {where} LIMIT %(cap)s) AS c),
+                 page_ids AS (
+                     SELECT id FROM work.work_orders {where} ORDER BY id DESC LIMIT %(limit)s OFFSET %(offset)s
+                 )
             SELECT counted.n AS _total, page.* FROM counted
             LEFT JOIN LATERAL (
-                SELECT {COLUMNS} FROM work.work_orders {where} ORDER BY id DESC LIMIT %(limit)s OFFSET %(offset)s
+                SELECT {COLUMNS} FROM work.work_orders WHERE id IN (SELECT id FROM page_ids)
             ) AS page ON true
+            ORDER BY page.id DESC
             """,
             {**params, "limit": limit, "offset": offset, "cap": cap},
         )

@@ -10,6 +10,7 @@ from service_core.api.deps import ConnDep, CurrentUser, Dispatcher, FieldWorker,
 from service_core.api.errors import ERROR_RESPONSES, ErrorBody, Responses
 from service_core.api.pagination import Limit, Offset, Page
 from service_core.api.responses import model_response
+from service_core.api.transactions import TransactionalRoute
 from service_core.bookings import service as bookings_service
 from service_core.bookings.schemas import BookingCreate, BookingPublic, BookingSlot
 from service_core.work_orders import closing, queries
@@ -30,7 +31,9 @@ from service_core.work_orders.schemas import (
     WorkOrderUpdate,
 )
 
-router = APIRouter(prefix="/work-orders", tags=["work orders"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    route_class=TransactionalRoute, prefix="/work-orders", tags=["work orders"], responses=ERROR_RESPONSES
+)
 
 WorkOrderId = Annotated[int, Path(ge=1, le=2**63 - 1, description="id of the work order")]
 CONFLICT: Responses = {
