@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import secrets
 from datetime import datetime, timedelta
+from typing import Any
 
 import jwt
 from pwdlib import PasswordHash
@@ -63,9 +64,28 @@ def issue_access_token(*, user_id: int, role: domain.Role, secret: str, now: dat
 
 
 def access_token_subject(token: str, *, secret: str, now: datetime) -> int:
-    """The user id of a valid access token; `NotAuthenticated` for a forged, malformed or expired one."""
+    """The user id of a valid access token; `NotAuthenticated` for a forged, malformed or expired one.
+
+    A token's signature is checked once per process and its claims kept (`_VERIFIED`): a client sends the same
+    token with every request, and verifying it again cost as much CPU as a simple query.  Expiry and the claims'
+    shape are checked on every call (`domain.subject_of`), so a remembered token still expires on time."""
+    key = (token, secret)
+    claims = _VERIFIED.get(key)
+    if claims is None:
+        claims = _verified_claims(token, secret)
+        if len(_VERIFIED) >= VERIFIED_TOKENS_MAX:
+            _VERIFIED.clear()
+        _VERIFIED[key] = claims
+    return domain.subject_of(claims, now=now)
+
+
+VERIFIED_TOKENS_MAX = 10_000
+_VERIFIED: dict[tuple[str, str], dict[str, Any]] = {}
+
+
+def _verified_claims(token: str, secret: str) -> dict[str, Any]:
     try:
-        claims = jwt.decode(
+        claims: dict[str, Any] = jwt.decode(
             token,
             secret,
             algorithms=[JWT_ALGORITHM],
@@ -76,4 +96,4 @@ def access_token_subject(token: str, *, secret: str, now: datetime) -> int:
         raise NotAuthenticated("the token has expired") from exc
     except jwt.InvalidTokenError as exc:
         raise NotAuthenticated("invalid token") from exc
-    return domain.subject_of(claims, now=now)
+    return claims
