@@ -97,10 +97,9 @@ class ApiClient:
 
     def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        kwargs.setdefault("timeout", self.timeout)
         try:
-            response = self._http.request(
-                method, f"{self.base_url}{path}", headers=headers, timeout=self.timeout, **kwargs
-            )
+            response = self._http.request(method, f"{self.base_url}{path}", headers=headers, **kwargs)
         except httpx.HTTPError as exc:
             raise ApiUnavailableError(0, "unreachable", f"the API at {self.base_url} is unreachable: {exc}") from exc
         if response.is_error:
@@ -110,6 +109,12 @@ class ApiClient:
     def get(self, path: str, params: Params | None = None) -> Any:
         """The decoded JSON of GET `path`."""
         return self._request("GET", path, params=query(params)).json()
+
+    def post(self, path: str, body: Json | None = None, *, timeout: float | None = None) -> Any:
+        """The decoded JSON of POST `path` with a JSON `body`; `timeout` for calls that take long by design."""
+        extra = {} if timeout is None else {"timeout": timeout}
+        response = self._request("POST", path, json=body if body is not None else {}, **extra)
+        return response.json() if response.content else None
 
     def get_all(self, path: str, params: Params | None = None, *, max_items: int = DEFAULT_MAX_ITEMS) -> list[Json]:
         """Every item of a paginated list (`{items, total, limit, offset}`), up to `max_items`."""
@@ -226,4 +231,36 @@ class ApiClient:
     def analytics(self, report: str, params: Params | None = None) -> Json:
         """One analytics report: `service`, `backlog`, `utilization`, `profitability` or `dso`."""
         result: Json = self.get(f"/analytics/{report}", params)
+        return result
+
+    # -- actions ---------------------------------------------------------------------------------------------------
+
+    def acknowledge_condition(self, condition_id: int) -> Json:
+        result: Json = self.post(f"/conditions/{condition_id}/acknowledge")
+        return result
+
+    def snooze_condition(self, condition_id: int, until: datetime) -> Json:
+        result: Json = self.post(f"/conditions/{condition_id}/snooze", {"until": _query_value(until)})
+        return result
+
+    def link_condition(self, condition_id: int, work_order_id: int) -> Json:
+        result: Json = self.post(f"/conditions/{condition_id}/link", {"work_order_id": work_order_id})
+        return result
+
+    def open_work_for_condition(self, condition_id: int) -> Json:
+        """Work for the condition by the rules: `{condition, work, work_order_id}` (work: open, attach, ...)."""
+        result: Json = self.post(f"/conditions/{condition_id}/work-order")
+        return result
+
+    def precision(self, *, since: datetime | None = None) -> list[Json]:
+        """Alarm precision per failure mode over the conditions raised since `since` (all when None)."""
+        result: list[Json] = self.get("/conditions/precision", {"since": since})
+        return result
+
+    def optimize_schedule(self, day: date, *, mode: str, time_limit_seconds: float, territory: int | None) -> Json:
+        """The optimizer's plan of `day` (mode preview: nothing written; apply: booked)."""
+        body: Json = {"day": day.isoformat(), "mode": mode, "time_limit_seconds": time_limit_seconds}
+        if territory is not None:
+            body["territory"] = territory
+        result: Json = self.post("/schedule/optimize", body, timeout=self.timeout + time_limit_seconds * 2)
         return result

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import TypeVar
 
 import httpx
@@ -19,6 +20,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 TOKEN, ROLE, NAME, PATHS, NOTICE = "token", "role", "user_name", "api_paths", "login_notice"
+ACTING_ROLES = frozenset({"admin", "dispatcher"})  # the roles the API lets act on conditions and the schedule
 
 
 def settings() -> DashboardSettings:
@@ -107,6 +109,49 @@ def attempt(call: Callable[[], T]) -> T | None:
         else:
             st.error(f"The API refused this ({exc.status}): {exc.message}")
     return None
+
+
+def may_act() -> bool:
+    """Whether the user's role may act (acknowledge, link, optimize); the API still decides each request."""
+    return role() in ACTING_ROLES
+
+
+def act(slot: str, call: Callable[[], T], success: Callable[[T], str]) -> T | None:
+    """Run an action (a POST) from a button's callback; what came of it is kept under `slot` for `show_outcome`.
+
+    A refusal keeps the API's own reason (403: the role may not; other 4xx: why not); a 401 logs out.
+    """
+    try:
+        result = call()
+    except NotAuthenticatedError as exc:
+        log_out(f"Your session ended ({exc.message}); please log in again.")
+        return None
+    except ApiUnavailableError as exc:
+        log.warning("API unavailable: %s", exc)
+        st.session_state[f"outcome:{slot}"] = ("error", exc.message)
+    except ApiError as exc:
+        if exc.status == 403:
+            st.session_state[f"outcome:{slot}"] = ("warning", f"Your role may not do this: {exc.message}")
+        else:
+            st.session_state[f"outcome:{slot}"] = ("error", f"The API refused this ({exc.status}): {exc.message}")
+    else:
+        st.session_state[f"outcome:{slot}"] = ("success", success(result))
+        return result
+    return None
+
+
+def show_outcome(slot: str) -> None:
+    """Show (once) what the last action under `slot` came to."""
+    held: tuple[str, str] | None = st.session_state.pop(f"outcome:{slot}", None)
+    if held is None:
+        return
+    kind, message = held
+    {"success": st.success, "warning": st.warning, "error": st.error}[kind](message)
+
+
+def updated_stamp() -> str:
+    """When a live part was last read, and how often it is read again."""
+    return f"Updated at {datetime.now(UTC):%H:%M:%S} UTC; refreshes every {settings().refresh_seconds} s"
 
 
 def remember(key: str, seconds: float, call: Callable[[], T]) -> T | None:

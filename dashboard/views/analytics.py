@@ -1,38 +1,24 @@
 """Analytics: service quality (MTTR, MTBF, first-time fix, SLA compliance), backlog, technician utilization and
-profitability, each for a chosen period, with monthly trends read from the API month by month."""
+profitability, alarms' precision by failure mode, each for a chosen period, with monthly trends read from the API
+month by month."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
 import streamlit as st
 
 from dashboard import session
 from dashboard.api_client import ApiClient, Json, Params
+from dashboard.views.alarm_precision import precision_section
 from dashboard.views.finance import money
+from dashboard.views.periods import at_midnight, month_spans
 
 PERIODS = {"30 days": 30, "90 days": 90, "180 days": 180, "365 days": 365}
 TREND_MONTHS = 6
 SERVICE_TREND = ("mttr_hours", "first_time_fix_rate", "sla_compliance")
-
-
-def month_spans(today: date, months: int) -> list[tuple[date, date]]:
-    """[first day, first day of next month) of the last `months` calendar months, oldest first; the last one is
-    the current month up to tomorrow."""
-    spans: list[tuple[date, date]] = []
-    start = today.replace(day=1)
-    end = today + timedelta(days=1)
-    for _ in range(months):
-        spans.append((start, end))
-        end = start
-        start = (start - timedelta(days=1)).replace(day=1)
-    return spans[::-1]
-
-
-def at_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(), tzinfo=UTC)
 
 
 def service_trend(reports: Sequence[tuple[date, Json]]) -> pd.DataFrame:
@@ -138,3 +124,5 @@ def render() -> None:
     backlog_section(api)
     utilization_section(api, start, end)
     profitability_section(api, start, end)
+    if session.offered("/conditions/precision"):
+        precision_section(api, start, end, TREND_MONTHS)

@@ -1,9 +1,10 @@
-"""Schedule: the bookings of a day as a Gantt chart per technician."""
+"""Schedule: the bookings of a day as a Gantt chart per technician, their routes on a map, the unscheduled backlog,
+and the optimizer (preview, then apply) for dispatchers."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import altair as alt
 import pandas as pd
@@ -11,8 +12,12 @@ import streamlit as st
 
 from dashboard import session
 from dashboard.api_client import ApiClient, Json
+from dashboard.views import schedule_plan, schedule_routes
+from dashboard.views.work_orders import sla_light
 
 BOOKING_COLUMNS = ["technician", "work_order_id", "start", "end", "status", "assigned_by"]
+BACKLOG_COLUMNS = ["id", "number", "priority", "summary", "asset_id", "estimated_minutes", "resolution_due_at", "SLA"]
+PRIORITY_RANK = {"emergency": 0, "high": 1, "normal": 2, "low": 3}
 
 
 def gantt_frame(bookings: Sequence[Json], names: dict[int, str]) -> pd.DataFrame:
@@ -45,26 +50,61 @@ def gantt_chart(frame: pd.DataFrame) -> alt.Chart:
     return chart
 
 
-def schedule_section(api: ApiClient) -> None:
-    if not session.require_route("/bookings", "Bookings"):
-        return
-    day = st.date_input("Day (UTC)", value=datetime.now(UTC).date())
+def backlog_frame(orders: Sequence[Json], now: datetime) -> pd.DataFrame:
+    """Unscheduled orders, most urgent first: by priority, then by resolution due (none last), then oldest id."""
+    far = datetime.max.replace(tzinfo=UTC)
+
+    def urgency(order: Json) -> tuple[int, datetime, int]:
+        due = order.get("resolution_due_at")
+        return PRIORITY_RANK.get(str(order["priority"]), 9), datetime.fromisoformat(due) if due else far, order["id"]
+
+    rows = [{**o, "SLA": sla_light(o, None, now).text} for o in sorted(orders, key=urgency)]
+    frame = pd.DataFrame(rows, columns=BACKLOG_COLUMNS)
+    frame["resolution_due_at"] = pd.to_datetime(frame["resolution_due_at"], utc=True)
+    return frame
+
+
+def technician_names(api: ApiClient) -> dict[int, str]:
+    if not session.offered("/resources"):
+        return {}
+    resources = session.remember("resources", 300, api.resources)
+    return {int(r["id"]): str(r["name"]) for r in resources or []}
+
+
+def schedule_section(api: ApiClient, day: date) -> None:
     bookings = session.attempt(lambda: api.get_all("/bookings", {"day": day}))
     if bookings is None:
         return
-    names: dict[int, str] = {}
-    if session.offered("/resources"):
-        resources = session.remember("resources", 300, api.resources)
-        names = {int(r["id"]): str(r["name"]) for r in resources or []}
-    frame = gantt_frame([b for b in bookings if b["status"] != "canceled"], names)
+    names = technician_names(api)
+    active = [b for b in bookings if b["status"] != "canceled"]
+    frame = gantt_frame(active, names)
     st.metric("Bookings", len(frame))
     if frame.empty:
         st.caption("Nothing is booked on this day.")
         return
     st.altair_chart(gantt_chart(frame), width="stretch")
     st.dataframe(frame, hide_index=True)
+    schedule_routes.routes_section(api, active, names)
+
+
+def backlog_section(api: ApiClient) -> None:
+    st.subheader("Unscheduled backlog")
+    orders = session.attempt(lambda: api.work_orders({"status": "unscheduled"}))
+    if orders is None:
+        return
+    st.metric("Unscheduled work orders", len(orders))
+    if orders:
+        st.dataframe(backlog_frame(orders, datetime.now(UTC)), hide_index=True)
 
 
 def render() -> None:
     st.title("Schedule")
-    schedule_section(session.client())
+    if not session.require_route("/bookings", "Bookings"):
+        return
+    api = session.client()
+    day = st.date_input("Day (UTC)", value=datetime.now(UTC).date())
+    schedule_section(api, day)
+    if session.offered("/work-orders"):
+        backlog_section(api)
+    if session.offered("/schedule/optimize"):
+        schedule_plan.optimizer_section(day)

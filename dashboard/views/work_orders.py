@@ -108,6 +108,22 @@ def load_board(api: ApiClient) -> Board:
     return Board(columns, totals, clocks)
 
 
+def status_changes(seen: dict[int, str] | None, board: Board) -> list[tuple[Json, str]]:
+    """(order, its previous status) for each order on the board whose status changed since the previous refresh."""
+    if seen is None:
+        return []
+    return [(wo, seen[int(wo["id"])]) for orders in board.columns.values() for wo in orders
+            if int(wo["id"]) in seen and seen[int(wo["id"])] != wo["status"]]  # fmt: skip
+
+
+def announce_changes(board: Board) -> None:
+    """A toast for each order that moved on the board since the previous refresh (at most five)."""
+    changed = status_changes(st.session_state.get("board-statuses"), board)
+    st.session_state["board-statuses"] = {int(wo["id"]): wo["status"] for c in board.columns.values() for wo in c}
+    for order, before in changed[:5]:
+        st.toast(f"{order['number']}: {before.replace('_', ' ')} -> {order['status'].replace('_', ' ')}")
+
+
 def _card(order: Json, light: SlaLight) -> None:
     with st.container(border=True):
         st.markdown(f"**{order['number']}** - {order['summary']}")
@@ -120,6 +136,8 @@ def board_section(api: ApiClient) -> None:
     if board is None:
         return
     now = datetime.now(UTC)
+    st.caption(session.updated_stamp())
+    announce_changes(board)
     for status, column in zip(BOARD, st.columns(len(BOARD)), strict=True):
         orders = board.columns[status]
         column.subheader(f"{status.replace('_', ' ')} ({board.totals[status]})")

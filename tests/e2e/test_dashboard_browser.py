@@ -59,6 +59,7 @@ def test_every_page_renders_without_an_error_after_login(dashboard_url: str, dat
         browser = p.chromium.launch(executable_path=executable, headless=True, args=["--no-sandbox"])
         page = browser.new_page(viewport={"width": 1600, "height": 1000})
         page.set_default_timeout(60_000)
+        expect.set_options(timeout=60_000)  # a loaded machine logs in and draws pages slower than the 5 s default
         page.goto(dashboard_url)
         page.get_by_label("Email").fill(email)
         page.get_by_label("Password", exact=True).fill(password)
@@ -74,5 +75,12 @@ def test_every_page_renders_without_an_error_after_login(dashboard_url: str, dat
             assert page.get_by_test_id("stException").count() == 0, f"{title}: a stack trace is shown"
             errors = page.get_by_test_id("stAlertContentError")
             assert errors.count() == 0, f"{title}: {errors.all_inner_texts()}"
+        # an action in the inbox (the Conditions page is open): acknowledge the first condition
+        page.get_by_role("button", name="Acknowledge").click()
+        expect(page.get_by_test_id("stAlertContentSuccess")).to_contain_text("acknowledged by")
+        page.wait_for_selector(IDLE)
+        page.screenshot(path=str(tmp_path / "conditions_acknowledged.png"), full_page=True)
+        assert page.get_by_test_id("stAlertContentError").count() == 0
         browser.close()
-    assert sorted(p.name for p in tmp_path.glob("*.png")) == sorted(f"{t.lower().replace(' ', '_')}.png" for t in PAGES)
+    shots = [f"{t.lower().replace(' ', '_')}.png" for t in PAGES] + ["conditions_acknowledged.png"]
+    assert sorted(p.name for p in tmp_path.glob("*.png")) == sorted(shots)

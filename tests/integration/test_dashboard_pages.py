@@ -7,22 +7,34 @@ The dashboard only reads, so one seeded database and one API process serve the w
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import httpx
 import psycopg
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from dashboard.ranges import MAX_POINTS
 from service_core.auth.domain import Role
 from service_core.db.connection import scratch_database
-from tests.support.dashboard import DASHBOARD_APP, Seed, api_process, report_conditions, seed_fleet, user
+from tests.support.dashboard import (
+    ApiEnv,
+    Seed,
+    api_process,
+    app,
+    by_label,
+    headers_of,
+    log_in,
+    logged_in,
+    page,
+    report_conditions,
+    seed_fleet,
+    texts,
+    user,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -30,16 +42,8 @@ OPEN = ("unscheduled", "scheduled", "in_progress")
 
 
 @dataclass(frozen=True)
-class Env:
-    api_url: str
-    db_url: str
+class Env(ApiEnv):
     seed: Seed
-    headers: dict[str, str]
-
-    def get(self, path: str, **params: Any) -> Any:
-        answer = httpx.get(f"{self.api_url}{path}", headers=self.headers, params=params, timeout=30)
-        assert answer.status_code == 200, answer.text
-        return answer.json()
 
 
 @pytest.fixture(scope="module")
@@ -52,44 +56,9 @@ def env(pg_admin_url: str, template_db: str, tmp_path_factory: pytest.TempPathFa
         seed = seed_fleet(url)
         with api_process(url, log) as api_url:
             patch.setenv("ASSETPULSE_API_URL", api_url)
-            email, password = user(url, Role.ADMIN)
-            token = httpx.post(f"{api_url}/auth/token", data={"username": email, "password": password}).json()
-            headers = {"Authorization": f"Bearer {token['access_token']}"}
+            headers = headers_of(api_url, *user(url, Role.ADMIN))
             report_conditions(api_url, headers, seed.asset_ids[1])
-            yield Env(api_url, url, seed, headers)
-
-
-def app() -> AppTest:
-    return AppTest.from_file(str(DASHBOARD_APP), default_timeout=90).run()
-
-
-def log_in(at: AppTest, email: str, password: str) -> AppTest:
-    at.text_input[0].input(email)
-    at.text_input[1].input(password)
-    return at.button[0].click().run()
-
-
-def logged_in(env: Env, role: Role = Role.ADMIN) -> AppTest:
-    at = log_in(app(), *user(env.db_url, role))
-    assert not at.exception, at.exception
-    return at
-
-
-def page(at: AppTest, name: str) -> AppTest:
-    at.switch_page(f"screens/{name}.py").run()
-    assert not at.exception, at.exception
-    assert not at.error, [e.value for e in at.error]
-    return at
-
-
-def by_label(elements: Iterable[Any], label: str) -> Any:
-    found = [e for e in elements if e.label == label]
-    assert len(found) == 1, f"{label!r} not among {[e.label for e in elements]}"
-    return found[0]
-
-
-def texts(elements: Iterable[Any]) -> list[str]:
-    return [str(e.value) for e in elements]
+            yield Env(api_url, url, headers, seed)
 
 
 def money(value: object) -> float:

@@ -1,17 +1,20 @@
-"""The dashboard's tests: the real API as a uvicorn process over the test's database, and a small seeded fleet."""
+"""The dashboard's tests: the real API as a uvicorn process over the test's database, a small seeded fleet, and
+the AppTest steps every page test takes (log in through the form, switch page, find an element by label)."""
 
 from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psycopg
+from streamlit.testing.v1 import AppTest
 
 from ingest.pipeline import InboundMessage
 from service_core.api.serve import api_command, api_env, server_process
@@ -35,6 +38,66 @@ def user(url: str, role: Role) -> tuple[str, str]:
     email = f"{role.value}-{uuid.uuid4().hex[:8]}@example.com"
     make_user(url, role, email=email)
     return email, PASSWORD
+
+
+def headers_of(api_url: str, email: str, password: str) -> dict[str, str]:
+    """The bearer header of a login at the API."""
+    answer = httpx.post(f"{api_url}/auth/token", data={"username": email, "password": password}, timeout=30)
+    assert answer.status_code == 200, answer.text
+    return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+
+
+@dataclass(frozen=True)
+class ApiEnv:
+    """The API process of a test module, its database and an admin's header to ask it what a page should show."""
+
+    api_url: str
+    db_url: str
+    headers: dict[str, str]
+
+    def get(self, path: str, **params: Any) -> Any:
+        answer = httpx.get(f"{self.api_url}{path}", headers=self.headers, params=params, timeout=30)
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    def post(self, path: str, body: dict[str, Any]) -> Any:
+        answer = httpx.post(f"{self.api_url}{path}", headers=self.headers, json=body, timeout=60)
+        assert answer.status_code in (200, 201), answer.text
+        return answer.json()
+
+
+def app() -> AppTest:
+    return AppTest.from_file(str(DASHBOARD_APP), default_timeout=90).run()
+
+
+def log_in(at: AppTest, email: str, password: str) -> AppTest:
+    at.text_input[0].input(email)
+    at.text_input[1].input(password)
+    return at.button[0].click().run()
+
+
+def logged_in(env: ApiEnv, role: Role = Role.ADMIN) -> AppTest:
+    at = log_in(app(), *user(env.db_url, role))
+    assert not at.exception, at.exception
+    return at
+
+
+def page(at: AppTest, name: str) -> AppTest:
+    """Switch to a page and run it: no exception and no error box."""
+    at.switch_page(f"screens/{name}.py").run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    return at
+
+
+def by_label(elements: Iterable[Any], label: str) -> Any:
+    found = [e for e in elements if e.label == label]
+    assert len(found) == 1, f"{label!r} not among {[e.label for e in elements]}"
+    return found[0]
+
+
+def texts(elements: Iterable[Any]) -> list[str]:
+    return [str(e.value) for e in elements]
 
 
 @dataclass(frozen=True)
