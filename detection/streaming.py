@@ -4,7 +4,9 @@ Four raw features are computed at every step against a trailing window of the se
 a short-term level shift, a new extreme beyond the range seen so far, a change of local variability).  Each
 feature is turned into its empirical CDF against that feature's own past values, so one threshold suits any
 series; the anomaly score is the largest of them, and an alarm is held down for a rest period after it fires
-so that one event yields one detection.  `update` takes one value and returns its score in [0, 1].
+so that one event yields one detection.  With a seasonal period, an event is also held down when one as large
+happened at the same time of day one day or one week before (a daily job is not an anomaly every day).
+`update` takes one value and returns its score in [0, 1].
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ TINY = 1e-9
 
 @dataclass(frozen=True, slots=True)
 class StreamingConfig:
-    """Window lengths in rows; a score passes only when it tops every score of the `rest` rows before it
-    (others are multiplied by `damping`); `decades` of tail probability map to a score of 1; `offset` is added to
-    the features before their log is taken; `period` (rows, 0 for none) adds seasonal features."""
+    """Window lengths in rows; a score passes only when it tops every score of the `rest` rows before it by
+    `margin` (others are multiplied by `damping`); `decades` of tail probability map to a score of 1; `offset` is
+    added to the features before their log is taken; `period` (rows, 0 for none) adds seasonal features, and then
+    a score must also top by `margin` the scores within `lag_tolerance` rows of the same time `lags` periods ago."""
 
     window: int = 400
     short: int = 5
@@ -31,6 +34,9 @@ class StreamingConfig:
     decades: float = 15.0
     period: int = 0
     offset: float = 0.5
+    margin: float = 0.01
+    lags: tuple[int, ...] = (1, 7)
+    lag_tolerance: int = 5
 
 
 @dataclass(slots=True)
@@ -98,6 +104,11 @@ class StreamingDetector:
             _LogTail(_RunningWindow(self.config.history), self.config.decades, self.config.offset) for _ in range(count)
         ]
         self._recent_scores: deque[float] = deque(maxlen=self.config.rest)
+        self._past_scores = _ScoreHistory(
+            self.config.period * max(self.config.lags, default=0) + self.config.lag_tolerance + 1
+            if self.config.period > 0
+            else 0
+        )
         self._seen = 0
 
     def update(self, value: float) -> float:
@@ -156,10 +167,36 @@ class StreamingDetector:
         self._seen += 1
 
     def _throttle(self, score: float) -> float:
-        """Pass a score only when it tops every score of the rest period before it; damp it otherwise."""
+        """Pass a score only when it tops every score of the rest period before it and those around the same time
+        one or more periods ago; damp it otherwise."""
         peak = max(self._recent_scores, default=0.0)
         self._recent_scores.append(score)
-        return score if score > peak else score * self.config.damping
+        if self.config.period > 0:
+            tolerance = self.config.lag_tolerance
+            for lag in self.config.lags:
+                ago = lag * self.config.period
+                peak = max(peak, self._past_scores.peak(ago - tolerance, ago + tolerance))
+            self._past_scores.push(score)
+        return score if score > peak + self.config.margin else score * self.config.damping
+
+
+class _ScoreHistory:
+    """The last `size` raw scores in a ring buffer, with the peak over a range of ages (1 = the latest)."""
+
+    def __init__(self, size: int) -> None:
+        self._scores = [0.0] * max(size, 1)
+        self._count = 0
+
+    def push(self, score: float) -> None:
+        self._scores[self._count % len(self._scores)] = score
+        self._count += 1
+
+    def peak(self, youngest: int, oldest: int) -> float:
+        """Largest score whose age lies in [youngest, oldest] (ages beyond the history are ignored)."""
+        oldest = min(oldest, self._count, len(self._scores))
+        youngest = max(youngest, 1)
+        size = len(self._scores)
+        return max((self._scores[(self._count - age) % size] for age in range(youngest, oldest + 1)), default=0.0)
 
 
 def _std_with(window: _RunningWindow, value: float) -> float:

@@ -107,10 +107,15 @@ def score_results(corpus: Sequence[NabFile], scores: Sequence[NDArray[np.float64
     return report
 
 
+def split_half(corpus: Sequence[NabFile], scores: Sequence[NDArray[np.float64]], half: int) -> dict[str, object]:
+    """Scores (each with its own optimised threshold) of the files at even (`half` 0) or odd (1) positions."""
+    chosen = [(f, s) for i, (f, s) in enumerate(zip(corpus, scores, strict=True)) if i % 2 == half]
+    if not chosen:
+        return {}
+    report = score_results([f for f, _ in chosen], [s for _, s in chosen])
+    return {k: report[k] for k in ("standard", "reward_low_FP", "reward_low_FN", "files", "windows")}
+
+
 def holdout_report(corpus: Sequence[NabFile], scores: Sequence[NDArray[np.float64]]) -> dict[str, object]:
     """Scores over the files the detector's settings were not tuned on (odd positions in path order)."""
-    held = [(f, s) for i, (f, s) in enumerate(zip(corpus, scores, strict=True)) if i % 2 == 1]
-    if not held:
-        return {}
-    report = score_results([f for f, _ in held], [s for _, s in held])
-    return {k: report[k] for k in ("standard", "reward_low_FP", "reward_low_FN", "files", "windows")}
+    return split_half(corpus, scores, 1)

@@ -33,6 +33,8 @@ def test_eval_nab_on_two_files(shared_data: Path, tmp_path: Path):
     for key in ("standard", "reward_low_FP", "reward_low_FN"):
         assert -100 <= report[key] <= 100
     assert report["files"] == 2
+    assert report["holdout"]["files"] == 1
+    assert report["tuning_half"]["files"] == 1
     results = (out / NAB_FILES[0]).read_text().splitlines()
     assert results[0] == "timestamp,value,anomaly_score,label"
     scores = [float(line.split(",")[2]) for line in results[1:]]
@@ -46,10 +48,19 @@ def test_eval_skab_on_a_few_files(shared_data: Path, tmp_path: Path):
     for name in ("0.csv", "1.csv", "2.csv", "3.csv", "4.csv", "5.csv"):
         shutil.copy(shared_data / "skab" / "valve1" / name, folder / name)
     report = run_json("skab", "--data", str(tmp_path / "skab"))
-    assert report["files"] == ["valve1/4.csv", "valve1/5.csv"]
+    assert report["files"] == [f"valve1/{i}.csv" for i in range(6)]
     for key in ("f1", "far", "mar"):
         assert 0 <= report[key] <= 1
     assert report["f1"] > 0.5
+    assert sum(report["chosen_per_file"].values()) == 6
+    assert report["final_model"]["scorer"] in {"mset", "pca", "isolation_forest"}
+
+
+def test_eval_skab_refuses_a_folder_without_labelled_files(tmp_path: Path):
+    (tmp_path / "empty").mkdir()
+    result = runner.invoke(eval_app, ["skab", "--data", str(tmp_path), "--json"])
+    assert result.exit_code != 0
+    assert "at least two labelled SKAB files" in result.output
 
 
 def test_eval_rul_on_held_out_training_engines(shared_data: Path, tmp_path: Path):
