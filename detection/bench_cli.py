@@ -21,7 +21,9 @@ def bench_detect(
     train_units: Annotated[int, typer.Option(min=1, help="Training devices per asset type.")] = 4,
     train_hours: Annotated[float, typer.Option(min=1, help="Hours of healthy history per training device.")] = 36.0,
     healthy_units: Annotated[int, typer.Option(min=1, help="Healthy units per asset type (in memory).")] = 25,
-    healthy_days: Annotated[float, typer.Option(min=0.05, help="Days per healthy unit.")] = 10.0,
+    healthy_days: Annotated[
+        float, typer.Option(min=0.05, help="Days per healthy unit (25 x 4 types x 30 days: 3,000 asset-days).")
+    ] = 30.0,
     json_output: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     database_url: Annotated[
         str | None,

@@ -1,8 +1,9 @@
 """Per-signal sensor-fault checks, kept apart from equipment faults (pure numpy).  Each takes a window of one
 device's rows (a `Frame`, oldest first) and answers rows x signals booleans; row t uses rows up to t only.
 
-* stuck    the value has not changed at all over `STUCK_ROWS` rows of one duty state, for a signal that in
-           healthy data of that state almost never repeats exactly (noise keeps it moving);
+* stuck    the value has not changed at all over as many rows of one duty state as make that a one-in-a-billion
+           event in healthy data of that state (at most `STUCK_ROWS`), for a signal that in healthy data almost
+           never repeats exactly (noise keeps it moving);
 * dropout  the metric is missing from more than half of the last `DROPOUT_ROWS` rows, or from each of the last
            k rows where k (at least 2) is how many misses in a row healthy data makes a one-in-a-million event,
            while healthy data has it in at least 95% of rows;
@@ -31,6 +32,7 @@ SPIKE_Z = 12.0
 SPIKE_COUNT_ROWS = 40
 SPIKE_MIN_COUNT = 2
 REPEAT_RATE_MAX = 0.05
+REPEAT_RATE_FLOOR = 2e-4  # about three repeats in the ~15,000 running rows a type's model is trained on
 PRESENCE_MIN = 0.95
 
 
@@ -71,13 +73,28 @@ def _step_scales(frame: Frame, model: SignalModel) -> FloatArray:
 
 
 def stuck(frame: Frame, model: SignalModel, rows: int = STUCK_ROWS) -> BoolArray:
+    """Per signal and duty state, the exact repeats in a row that healthy data makes a one-in-a-billion event
+    (`repeats_needed`, at most `rows - 1`): a noisy signal that stops moving is known after a few readings."""
     n, m = frame.values.shape
     if n < 2:
         return np.zeros((n, m), dtype=np.bool_)
     repeats = np.vstack([np.zeros((1, m), dtype=np.bool_), np.abs(np.diff(frame.values, axis=0)) < TINY])
-    flat = _trailing_all(repeats, rows - 1) & same_state_run(frame, rows)[:, None]
+    flat = np.zeros((n, m), dtype=np.bool_)
+    for state in (True, False):
+        for j, k in enumerate(repeats_needed(model.repeat_rate[state], most=rows - 1)):
+            run = _trailing_all(repeats[:, [j]], k)[:, 0] & same_state_run(frame, k + 1)
+            flat[:, j] |= run & (frame.running == state)
     varies = np.where(frame.running[:, None], model.repeat_rate[True], model.repeat_rate[False]) < REPEAT_RATE_MAX
     return np.asarray(flat & varies, dtype=np.bool_)
+
+
+def repeats_needed(repeat_rate: FloatArray, *, most: int, chance: float = 1e-9) -> list[int]:
+    """Per signal, the exact repeats in a row that healthy data (independent repeats at its rate, never taken
+    below `REPEAT_RATE_FLOOR`: a rate of 0 in the training rows is not proof of none) shows with less than
+    `chance`: at least 2, at most `most`."""
+    rate = np.clip(repeat_rate, REPEAT_RATE_FLOOR, 1.0 - 1e-12)
+    rows = np.ceil(np.log(chance) / np.log(rate))
+    return [int(k) for k in np.clip(rows, 2, most)]
 
 
 def dropout(frame: Frame, model: SignalModel, rows: int = DROPOUT_ROWS) -> BoolArray:

@@ -29,6 +29,11 @@ FAST_SPAN = 3
 DRIFT_FACTOR = 1.5
 UNIT_LEARNING_S = 24 * 3600.0  # each unit's own baseline: its first day of healthy history (a whole daily cycle)
 UNIT_MIN_ROWS = 100
+# Slow companions of every signal (causal EWMAs over all rows, stopped ones too), scored next to the signals: a
+# machine's temperature follows its load through a thermal lag of many minutes, so what the load did lately
+# explains it far better than the load now, and heat without that load history (lost cooling) stands out.
+LAG_SPANS = (20, 80)
+LAG_WARMUP_ROWS = 3 * max(LAG_SPANS)  # rows of history the slowest companion needs to forget its start
 
 
 def make_scorer(kind: str) -> Scorer:
@@ -71,6 +76,7 @@ class AssetTypeModel:
     drift_limits: FloatArray = field(default_factory=lambda: np.ones(0))
     training_ratios: FloatArray = field(default_factory=lambda: np.zeros(0))
     unit_learning_s: float = UNIT_LEARNING_S
+    lag_spans: tuple[int, ...] = LAG_SPANS
 
     def fit(self, frames: Sequence[Frame]) -> None:
         """Fit on healthy frames of several devices of this asset type, each seen through its own unit baseline
@@ -80,13 +86,13 @@ class AssetTypeModel:
         if self.unit_learning_s > 0:
             frames = [shifted(f, self._unit_offset(f)) for f in frames]
             self.stats.fit(frames)
-        z_rows = [self._imputed(f)[settled(f)] for f in frames]
+        inputs = [self._inputs(f, _trusted(f))[settled(f)] for f in frames]
         self.scorer = make_scorer(self.kind)
-        self.scorer.fit(np.vstack(z_rows))
-        smoothed = np.concatenate([trailing_mean(self.scorer.score(z), SMOOTHING_ROWS) for z in z_rows if len(z)])
+        self.scorer.fit(np.vstack(inputs))
+        smoothed = np.concatenate([trailing_mean(self.scorer.score(x), SMOOTHING_ROWS) for x in inputs if len(x)])
         self.limit = LIMIT_FACTOR * float(np.quantile(smoothed, LIMIT_QUANTILE))
         self.training_ratios = smoothed / self.limit
-        drifts = [np.abs(ewma(self.stats.residuals(z), DRIFT_SPAN)) for z in z_rows if len(z)]
+        drifts = [np.abs(ewma(self._residuals(f, settled(f)), DRIFT_SPAN)) for f in frames if settled(f).any()]
         self.drift_limits = DRIFT_FACTOR * np.quantile(np.vstack(drifts), LIMIT_QUANTILE, axis=0) + 0.5
 
     def unit_baseline(self, frame: Frame) -> UnitBaseline | None:
@@ -98,9 +104,13 @@ class AssetTypeModel:
             return None
         learning = shifted(frame, offset)
         keep = learning.running & (learning.ts < learning.ts[0] + self.unit_learning_s)
-        z = self._imputed(Frame(learning.ts[keep], learning.values[keep], learning.running[keep]))
-        own = DRIFT_FACTOR * np.quantile(np.abs(ewma(self.stats.residuals(z), DRIFT_SPAN)), LIMIT_QUANTILE, axis=0)
+        residuals = self._residuals(learning, keep)
+        own = DRIFT_FACTOR * np.quantile(np.abs(ewma(residuals, DRIFT_SPAN)), LIMIT_QUANTILE, axis=0)
         return UnitBaseline(offset, np.maximum(self.drift_limits, own + 0.5))
+
+    def _residuals(self, frame: Frame, rows: BoolArray, distrusted: BoolArray | None = None) -> FloatArray:
+        """Per-signal residuals of `rows` of `frame` (missing or distrusted values imputed)."""
+        return self.stats.residuals(self._imputed(frame, distrusted)[rows])
 
     def _unit_offset(self, frame: Frame) -> FloatArray | None:
         """Per signal, the mean of the running rows over the first `unit_learning_s` of `frame` minus the asset
@@ -122,13 +132,34 @@ class AssetTypeModel:
         bad = np.isnan(z) if distrusted is None else (np.isnan(z) | distrusted)
         return self.stats.impute(np.nan_to_num(z), bad)
 
+    def _companions(self, frame: Frame, z: FloatArray, distrusted: BoolArray) -> FloatArray | None:
+        """The slow companions of the signals (see `LAG_SPANS`): per span, EWMAs over every row of the standardised
+        values, on running rows as scored (`z`: missing or distrusted values imputed from the other signals, so a
+        signal set aside leaves no trace in its companions either) and on stopped rows as read (a missing or
+        distrusted value keeping the level); None for models without `lag_spans`."""
+        spans = tuple(getattr(self, "lag_spans", ()))  # () on models stored before the companions
+        if not spans or not len(frame):
+            return None
+        raw = self.stats.standardise(frame.values)
+        raw[distrusted] = np.nan
+        series = np.where(frame.running[:, None], z, raw)
+        start = np.nan_to_num(series[0])
+        return np.hstack([ewma(series, span, start=start) for span in spans])
+
+    def _inputs(self, frame: Frame, distrusted: BoolArray) -> FloatArray:
+        """What the scorer sees per row: the standardised signals (missing or distrusted ones imputed) and their
+        slow companions."""
+        z = self._imputed(frame, distrusted)
+        lags = self._companions(frame, z, distrusted)
+        return z if lags is None else np.hstack([z, lags])
+
     def _ratio(self, frame: Frame, distrusted: BoolArray) -> FloatArray:
         """Smoothed equipment score over its limit on settled running rows (NaN on the others, see `settled`)."""
         ratio = np.full(len(frame), np.nan)
         rows = settled(frame)
         if rows.any():
-            z = self._imputed(frame, distrusted)
-            ratio[rows] = trailing_mean(self.scorer.score(z[rows]), SMOOTHING_ROWS) / self.limit
+            x = self._inputs(frame, distrusted)
+            ratio[rows] = trailing_mean(self.scorer.score(x[rows]), SMOOTHING_ROWS) / self.limit
         return ratio
 
     def score_window(self, frame: Frame, *, drift_check: bool = True, unit: UnitBaseline | None = None) -> WindowScores:
@@ -144,9 +175,8 @@ class AssetTypeModel:
             "spike": checks.spike_episodes(checks.spikes(frame, self.stats)),
         }
         distrusted = sensor["stuck"] | sensor["dropout"] | checks.first_jumps(frame, self.stats)
-        z = self._imputed(frame, distrusted)
         residuals = np.full((n, m), np.nan)
-        residuals[frame.running] = self.stats.residuals(z[frame.running])
+        residuals[frame.running] = self._residuals(frame, frame.running, distrusted)
         slow, fast = np.full((n, m), np.nan), np.full((n, m), np.nan)
         if frame.running.any():
             slow[frame.running] = ewma(np.nan_to_num(residuals[frame.running]), DRIFT_SPAN)
@@ -166,6 +196,10 @@ class AssetTypeModel:
             return WindowScores(ratio=ratio, ratio_all=ratio_all, residuals=residuals, shares=shares, sensor=sensor)
         shares[frame.running] = contributions(np.nan_to_num(residuals[frame.running]))
         return WindowScores(ratio=ratio, ratio_all=ratio_all, residuals=residuals, shares=shares, sensor=sensor)
+
+
+def _trusted(frame: Frame) -> BoolArray:
+    return np.zeros(frame.values.shape, dtype=np.bool_)
 
 
 def settled(frame: Frame) -> BoolArray:

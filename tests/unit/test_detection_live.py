@@ -71,8 +71,17 @@ def test_stuck_is_a_signal_that_stops_moving(model):
     frame = healthy(seed=4, n=400)
     frame.values[200:, 2] = frame.values[200, 2]
     flags = flagged(model, frame, "stuck")
-    assert not flags[:200].any()
-    assert flags[200 + checks.STUCK_ROWS - 1 :, 2].all() and not flags[:, [0, 1, 3]].any()
+    repeats = checks.repeats_needed(model.stats.repeat_rate[True], most=checks.STUCK_ROWS - 1)[2]
+    assert repeats < checks.STUCK_ROWS - 1  # a noisy signal: a few exact repeats already say it is stuck
+    assert not flags[: 200 + repeats].any()
+    assert flags[200 + repeats :, 2].all() and not flags[:, [0, 1, 3]].any()
+
+
+def test_the_repeats_a_stuck_check_waits_for_grow_with_how_often_healthy_values_repeat():
+    rates = np.array([0.0, 2e-3, 0.02, 0.5])
+    needed = checks.repeats_needed(rates, most=7)
+    assert needed == sorted(needed) and needed[0] >= 2 and needed[-1] == 7
+    assert all(max(r, checks.REPEAT_RATE_FLOOR) ** k < 1e-9 for r, k in zip(rates[:3], needed[:3], strict=True))
 
 
 def test_dropout_is_a_signal_missing_from_most_rows(model):
@@ -109,7 +118,7 @@ def test_a_step_on_one_signal_is_an_equipment_anomaly_not_a_drift(model):
     assert not model.score_window(frame).sensor["drift"][:215].any()  # equipment is raised by row 203
     scores = model.score_window(frame, drift_check=False)  # ... and stops looking for drift while it is open
     assert not scores.sensor["drift"].any()
-    assert np.nanmin(scores.ratio[202:]) > 1.0
+    assert np.nanmin(scores.ratio[203:]) > 1.0  # the third row of the step (the first is distrusted: a spike?)
 
 
 def test_health_maps_the_score_ratio_to_0_100():

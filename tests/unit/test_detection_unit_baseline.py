@@ -12,7 +12,7 @@ from detection.bench_healthy import TallySink, poisson_upper
 from detection.episodes import equipment_rules, rule_for
 from detection.features import Frame, ewma
 from detection.live import DetectorConfig
-from detection.model import SMOOTHING_ROWS, UNIT_LEARNING_S, AssetTypeModel, settled, shifted
+from detection.model import LAG_WARMUP_ROWS, UNIT_LEARNING_S, AssetTypeModel, settled, shifted
 from service_core.conditions.domain import Action, EpisodeState, observe
 from service_core.conditions.schemas import ConditionReport
 
@@ -58,7 +58,7 @@ def test_a_new_unit_of_a_known_type_is_normal_against_its_own_baseline(model):
     frame = unit(seed=4, offset=(0.0, 3.0, 1.5))  # b and c sit far from the type's levels
     assert np.nanmedian(model.score_window(frame).ratio) > 1.0
     own = model.score_window(frame, unit=model.unit_baseline(frame)).ratio
-    assert np.nanmax(own[SMOOTHING_ROWS:]) < 1.0  # (once the smoothing window is full)
+    assert np.nanmax(own[LAG_WARMUP_ROWS:]) < 1.0  # (once the slow companions are warm: live has context rows)
 
 
 def test_the_offset_only_moves_running_rows():
@@ -93,7 +93,8 @@ def test_the_vectorised_checks_agree_with_their_definitions(model):
     frame.values[30:, 0] = frame.values[30, 0]
     frame.values[[40, 50], 2] += 30.0
     stuck = checks.stuck(frame, model.stats)
-    assert not stuck[: 30 + checks.STUCK_ROWS - 1, 0].any() and stuck[30 + checks.STUCK_ROWS - 1 :, 0].all()
+    repeats = checks.repeats_needed(model.stats.repeat_rate[True], most=checks.STUCK_ROWS - 1)[0]
+    assert not stuck[: 30 + repeats, 0].any() and stuck[30 + repeats :, 0].all()
     spikes = checks.spikes(frame, model.stats)
     assert np.nonzero(spikes[:, 2])[0].tolist() == [41, 51]
     running = Frame(np.arange(6.0), np.zeros((6, 1)), np.array([True, True, False, False, False, True]))
