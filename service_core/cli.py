@@ -108,22 +108,29 @@ def users_create(
     ],
     role: Annotated[Role, typer.Option(case_sensitive=False)] = Role.VIEWER,
     full_name: Annotated[str, typer.Option()] = "",
+    account_id: Annotated[
+        int | None, typer.Option(min=1, help="The customer account of a customer-portal user (role customer only).")
+    ] = None,
 ) -> None:
     """Create a user (the first admin, typically); the password is stored only as an argon2id hash."""
     import psycopg
     from pydantic import ValidationError
 
     from service_core.auth import service
+    from service_core.auth.domain import account_problem
     from service_core.auth.schemas import UserCreate
 
+    problem = account_problem(role, account_id)  # checked first: its message names the option to use
+    if problem is not None:
+        raise typer.BadParameter(problem.replace("account_id", "--account-id"), param_hint="--account-id")
     try:
-        user_in = UserCreate(email=email, full_name=full_name, password=password, role=role)
+        user_in = UserCreate(email=email, full_name=full_name, password=password, role=role, account_id=account_id)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors(include_url=False))
-        raise typer.BadParameter(problems) from exc
+        raise _bad_parameter(exc) from exc
     with psycopg.connect(_url()) as conn:
         user = service.create_user(conn, user_in=user_in)
-    typer.echo(f"{user.id}\t{user.email}\t{user.role.value}")
+    account = f"\taccount {user.account_id}" if user.account_id is not None else ""
+    typer.echo(f"{user.id}\t{user.email}\t{user.role.value}{account}")
 
 
 def _mount_tools() -> None:
@@ -137,10 +144,12 @@ def _mount_tools() -> None:
     from service_core.scheduling.cli import app as schedule_app
     from service_core.seed.cli import app as seed_app
     from simulators.cli import app as simulate_app
+    from simulators.soak.cli import app as soak_bench_app
 
     bench_app.add_typer(schedule_app)  # merges its `schedule` command: `assetpulse bench schedule`
     bench_app.add_typer(api_bench_app)  # `assetpulse bench api`
     bench_app.add_typer(detect_bench_app)  # `assetpulse bench detect`
+    bench_app.add_typer(soak_bench_app)  # `assetpulse bench soak`
     bench_app.add_typer(dashboard_bench_app)  # `assetpulse bench dashboard`
     app.add_typer(simulate_app, name="simulate")
     app.add_typer(bench_app, name="bench", help="Benchmarks that print their figures and ratios to baselines.")

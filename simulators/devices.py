@@ -103,6 +103,14 @@ class Backlog:
             self.dropped += 1
         self._items.append(group)
 
+    def requeue(self, groups: list[ReadingGroup]) -> None:
+        """Put readings taken by `take_batch` back at the front, in their order (they were not delivered)."""
+        for group in reversed(groups):
+            if len(self._items) == self._items.maxlen:
+                self.dropped += 1
+                self._items.pop()  # full: the newest reading makes room, as `append` drops the oldest
+            self._items.appendleft(group)
+
     def take_batch(self, max_groups: int = DEFAULT_BATCH_SIZE) -> list[ReadingGroup]:
         """The oldest `max_groups` readings, removed from the backlog."""
         count = min(max_groups, len(self._items))

@@ -18,8 +18,8 @@ import heapq
 import logging
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -81,11 +81,14 @@ def run_fleet(
     truth_path: Path | None = None,
     register: bool | None = None,
     drain_timeout_s: float = 30.0,
+    credentials: Mapping[str, tuple[str, str]] | None = None,
 ) -> FleetReport:
     """Simulate `scenario` until its duration is over, `samples` readings per device were taken, `stop_event`
     is set or the user presses Ctrl-C; then say goodbye and disconnect every device.
 
     `register`: register the devices in `settings.database_url` first (None: if a database URL is set).
+    `credentials`: (username, password) by device key, for a broker that authenticates each device (a device
+    without an entry logs in as the MQTT URL says).
     Raises `ConfigurationError` for a bad MQTT URL and `ServiceUnavailable` when the broker cannot be reached.
     """
     if samples is not None and samples < 1:
@@ -97,7 +100,14 @@ def run_fleet(
     truth = plan.ground_truth(start)
     if truth_path is not None:
         truth.write(truth_path)
-    runner = FleetRunner(settings, plan, start=start, samples=samples, stop_event=stop_event or threading.Event())
+    runner = FleetRunner(
+        settings,
+        plan,
+        start=start,
+        samples=samples,
+        stop_event=stop_event or threading.Event(),
+        credentials=credentials or {},
+    )
     report = runner.run(truth, drain_timeout_s=drain_timeout_s)
     if truth_path is not None:
         report.truth.write(truth_path)
@@ -127,6 +137,7 @@ class FleetRunner:
         start: datetime,
         samples: int | None,
         stop_event: threading.Event,
+        credentials: Mapping[str, tuple[str, str]] | None = None,
     ) -> None:
         self.scenario = plan.scenario
         self.start = start
@@ -135,9 +146,12 @@ class FleetRunner:
         self.loop = NetworkLoop()
         self.devices = plan.build_devices(start)
         endpoint = parse_mqtt_url(settings.mqtt_url)
+        logins = credentials or {}
         self.links = [
             DeviceLink(
-                endpoint=endpoint,
+                endpoint=replace(endpoint, username=logins[d.key][0], password=logins[d.key][1])
+                if d.key in logins
+                else endpoint,
                 loop=self.loop,
                 tenant=plan.tenant,
                 device_key=d.key,

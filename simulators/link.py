@@ -6,7 +6,10 @@ last will with the broker.  Readings always pass through its `Backlog`: while co
 they pile up and leave later as batch messages of at most `batch_size` readings, with their original
 timestamps.  `drop_network()` cuts the TCP connection without an MQTT DISCONNECT, as a lost network would, so
 the broker publishes the will; `restore_network()` reconnects.  An unexpected loss is retried with exponential
-backoff and jitter.  Every method must be called on the thread that polls the `NetworkLoop`.
+backoff and jitter.  A PUBACK with MQTT 5's "no matching subscribers" (the broker took the message but nobody was
+subscribed: after a Mosquitto restart, for instance, shared subscriptions are only back once the ingestors
+re-subscribe, and Mosquitto drops what arrives before) puts the readings back at the front of the backlog and
+pauses sending for `NO_SUBSCRIBERS_RETRY_S`.  Every method must be called on the thread that polls the `NetworkLoop`.
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ log = logging.getLogger(__name__)
 KEEPALIVE_S = 30
 INITIAL_BACKOFF_S = 0.5
 MAX_BACKOFF_S = 30.0
+NO_SUBSCRIBERS_RETRY_S = 1.0
+NO_MATCHING_SUBSCRIBERS = 16  # MQTT 5 PUBACK reason code
 
 
 @dataclass(slots=True)
@@ -44,6 +49,7 @@ class LinkStats:
     batches_sent: int = 0
     connections: int = 0
     dropped_by_fault: int = 0
+    requeued_no_subscribers: int = 0
 
 
 class DeviceLink:
@@ -70,7 +76,8 @@ class DeviceLink:
         self.network_up = True
         self._batch_size = batch_size
         self._max_unacked = max_unacked
-        self._unacked: set[int] = set()
+        self._unacked: dict[int, list[ReadingGroup]] = {}  # telemetry message id -> its readings
+        self._hold_until = 0.0  # no sending before (monotonic): nobody was subscribed
         self._telemetry_topic = telemetry_topic(tenant, device_key)
         self._status_topic = status_topic(tenant, device_key)
         self._closing = False
@@ -131,10 +138,13 @@ class DeviceLink:
 
     def pump(self) -> None:
         """Send what the backlog holds, as far as the connection and the PUBACK window allow."""
+        if self._hold_until and time.monotonic() < self._hold_until:
+            return
+        self._hold_until = 0.0
         while self.connected and self.backlog and len(self._unacked) < self._max_unacked and not self._closing:
             groups = self.backlog.take_batch(self._batch_size)
             info = self._client.publish(self._telemetry_topic, encode_readings(groups), qos=1)
-            self._unacked.add(info.mid)
+            self._unacked[info.mid] = groups
             self.stats.readings_sent += len(groups)
             self.stats.messages_sent += 1
             self.stats.batches_sent += len(groups) > 1
@@ -157,7 +167,10 @@ class DeviceLink:
         self.maintain()
 
     def maintain(self) -> None:
-        """Reconnect when a reconnect is due (after a restored network or an unexpected loss)."""
+        """Reconnect when a reconnect is due (after a restored network or an unexpected loss); resume sending after
+        a pause for want of subscribers."""
+        if self._hold_until and self.connected and time.monotonic() >= self._hold_until:
+            self.pump()
         if self._reconnect_at is None or self._closing or not self.network_up or self.connected:
             return
         if time.monotonic() < self._reconnect_at:
@@ -197,11 +210,24 @@ class DeviceLink:
         log.warning("%s: connection lost (%s); reconnecting in %.1f s", self.device_key, reason, delay)
 
     def _on_publish(self, client: mqtt.Client, userdata: Any, mid: int, reason: ReasonCode, props: Any) -> None:
-        self._unacked.discard(mid)
+        groups = self._unacked.pop(mid, None)
         if mid == self._goodbye_mid:
             client.disconnect()
             return
+        if groups is not None and getattr(reason, "value", 0) == NO_MATCHING_SUBSCRIBERS:
+            self._requeue(groups)
+            return
         self.pump()
+
+    def _requeue(self, groups: list[ReadingGroup]) -> None:
+        """The broker accepted the readings but nobody was subscribed: they were not delivered; send them again."""
+        if not self._hold_until:
+            log.info("%s: no subscriber for telemetry; holding %d readings for %.0fs", self.device_key, len(groups),
+                     NO_SUBSCRIBERS_RETRY_S)  # fmt: skip
+        self.backlog.requeue(groups)
+        self.stats.readings_sent -= len(groups)
+        self.stats.requeued_no_subscribers += len(groups)
+        self._hold_until = time.monotonic() + NO_SUBSCRIBERS_RETRY_S
 
     def _status(self, state: str, *, reason: str | None = None, stamped: bool = True) -> bytes:
         # the will carries no timestamp: it is sent long after it was set, so the receiver stamps it

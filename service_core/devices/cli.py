@@ -41,3 +41,25 @@ def sync_auth(
         typer.secho("the broker was not signalled: reload it (SIGHUP) to apply the files", err=True)
     else:
         typer.echo(f"broker {report.reloaded_pid} reloaded")
+
+
+@broker_app.command("sync-service-logins")
+def sync_service_logins() -> None:
+    """For an EMQX cluster (deploy/compose.emqx.yaml): write the ingestor's and detector's broker users into
+    broker.service_logins, which EMQX reads with the devices through the views broker.logins and broker.acl."""
+    import psycopg
+    from pydantic import ValidationError
+
+    from service_core.config import CoreSettings
+    from service_core.db.resolve import database_url
+    from service_core.devices.broker_sync import BrokerAuthSettings
+    from service_core.devices.emqx_logins import sync_service_logins as write_logins
+    from service_core.exceptions import ConfigurationError
+
+    try:
+        settings = BrokerAuthSettings()
+    except ValidationError as exc:
+        raise ConfigurationError("; ".join(str(e["msg"]) for e in exc.errors(include_url=False))) from exc
+    with psycopg.connect(database_url(CoreSettings())) as conn:
+        names = write_logins(conn, settings=settings)
+    typer.echo(f"EMQX service logins: {', '.join(names)}")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
@@ -12,25 +10,9 @@ from service_core.accounts import service as accounts_service
 from service_core.auth.domain import Role
 from service_core.exceptions import NotFound
 from tests.masterdata_factories import make_account, make_asset, scalar
-from tests.support.api import api_client, bearer, headers_for, make_user
+from tests.support.api import bearer, headers_for, make_user
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def api(database_url: str) -> Iterator[TestClient]:
-    with api_client(database_url) as client:
-        yield client
-
-
-@pytest.fixture
-def dispatcher(database_url: str) -> dict[str, str]:
-    return headers_for(database_url, Role.DISPATCHER)
-
-
-@pytest.fixture
-def finance(database_url: str) -> dict[str, str]:
-    return headers_for(database_url, Role.FINANCE)
 
 
 def test_create_read_update_and_the_audit_trail_names_the_user(api: TestClient, database_url: str):

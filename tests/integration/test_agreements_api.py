@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 
@@ -14,20 +13,9 @@ from service_core.agreements import service as agreements_service
 from service_core.auth.domain import Role
 from service_core.exceptions import Conflict, NotFound
 from tests.policy_factories import insert_account, insert_agreement, insert_asset
-from tests.support.api import api_client, headers_for
+from tests.support.api import headers_for
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def api(database_url: str) -> Iterator[TestClient]:
-    with api_client(database_url) as client:
-        yield client
-
-
-@pytest.fixture
-def dispatcher(database_url: str) -> dict[str, str]:
-    return headers_for(database_url, Role.DISPATCHER)
 
 
 @pytest.fixture

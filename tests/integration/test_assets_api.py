@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -16,20 +15,9 @@ from service_core.auth.domain import Role
 from service_core.exceptions import Conflict
 from tests.factories import register_devices
 from tests.masterdata_factories import make_account, make_asset, make_location, scalar
-from tests.support.api import api_client, headers_for
+from tests.support.api import headers_for
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def api(database_url: str) -> Iterator[TestClient]:
-    with api_client(database_url) as client:
-        yield client
-
-
-@pytest.fixture
-def dispatcher(database_url: str) -> dict[str, str]:
-    return headers_for(database_url, Role.DISPATCHER)
 
 
 def test_create_read_update_and_filter(api: TestClient, database_url: str, dispatcher):

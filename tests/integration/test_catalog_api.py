@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 
 import psycopg
@@ -12,20 +11,9 @@ from fastapi.testclient import TestClient
 from service_core.auth.domain import Role
 from service_core.catalog import service as catalog_service
 from service_core.exceptions import NotFound
-from tests.support.api import api_client, headers_for
+from tests.support.api import headers_for
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def api(database_url: str) -> Iterator[TestClient]:
-    with api_client(database_url) as client:
-        yield client
-
-
-@pytest.fixture
-def finance(database_url: str) -> dict[str, str]:
-    return headers_for(database_url, Role.FINANCE)
 
 
 def test_items_crud_filters_and_refusals(api: TestClient, database_url: str, finance):

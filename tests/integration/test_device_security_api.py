@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -19,15 +18,9 @@ from service_core.cli import app as cli_app
 from service_core.devices.broker_auth import verify_mosquitto_hash
 from service_core.exceptions import Conflict
 from tests.factories import register_devices, scalar
-from tests.support.api import api_client, headers_for
+from tests.support.api import headers_for
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def api(database_url: str) -> Iterator[TestClient]:
-    with api_client(database_url) as client:
-        yield client
 
 
 def broker_hash(url: str, device_id: int) -> str | None:

@@ -4,7 +4,6 @@ and the contract billing uses (charges due, marking them invoiced)."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import date
 
 import psycopg
@@ -16,20 +15,9 @@ from service_core.assets import service as assets_service
 from service_core.auth.domain import Role
 from service_core.exceptions import Conflict, NotFound
 from tests.masterdata_factories import make_asset, make_lease, scalar
-from tests.support.api import api_client, headers_for
+from tests.support.api import headers_for
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def api(database_url: str) -> Iterator[TestClient]:
-    with api_client(database_url) as client:
-        yield client
-
-
-@pytest.fixture
-def finance(database_url: str) -> dict[str, str]:
-    return headers_for(database_url, Role.FINANCE)
 
 
 def _invoice(url: str, account_id: int) -> int:

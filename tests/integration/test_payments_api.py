@@ -4,7 +4,6 @@ concurrent), account credit, refunds and reversals."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 
@@ -17,20 +16,9 @@ from service_core.exceptions import Conflict
 from service_core.payments import service as payments_service
 from service_core.payments.domain import Allocation
 from tests.finance_factories import insert_account, issued_invoice
-from tests.support.api import api_client, headers_for
+from tests.support.api import headers_for
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def api(database_url: str) -> Iterator[TestClient]:
-    with api_client(database_url) as client:
-        yield client
-
-
-@pytest.fixture
-def finance(database_url: str) -> dict[str, str]:
-    return headers_for(database_url, Role.FINANCE)
 
 
 def _account_with_invoices(url: str, amounts: list[tuple[str, date]], **account: object) -> tuple[int, list[int]]:

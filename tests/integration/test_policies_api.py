@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
-from service_core.auth.domain import Role
 from service_core.policies import service as policies_service
 from tests.policy_factories import insert_account, insert_agreement, insert_sla_target
-from tests.support.api import api_client, headers_for
 
 pytestmark = pytest.mark.integration
 
@@ -23,22 +20,6 @@ OFFICE = {
     + [{"weekday": 4, "start_time": "22:00", "end_time": "24:00"}],
     "holidays": [{"day": "2026-12-25", "name": "Christmas"}],
 }
-
-
-@pytest.fixture
-def api(database_url: str) -> Iterator[TestClient]:
-    with api_client(database_url) as client:
-        yield client
-
-
-@pytest.fixture
-def dispatcher(database_url: str) -> dict[str, str]:
-    return headers_for(database_url, Role.DISPATCHER)
-
-
-@pytest.fixture
-def viewer(database_url: str) -> dict[str, str]:
-    return headers_for(database_url, Role.VIEWER)
 
 
 def test_calendar_crud(api: TestClient, dispatcher, viewer):

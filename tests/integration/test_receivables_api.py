@@ -3,7 +3,6 @@ promises pausing dunning, the automatic credit hold, and the collections worklis
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, timedelta
 
 import psycopg
@@ -13,22 +12,11 @@ from fastapi.testclient import TestClient
 from service_core.accounts import service as accounts_service
 from service_core.auth.domain import Role
 from tests.finance_factories import insert_account, issued_invoice
-from tests.support.api import api_client, headers_for
+from tests.support.api import headers_for
 
 pytestmark = pytest.mark.integration
 
 TODAY = date.today()
-
-
-@pytest.fixture
-def api(database_url: str) -> Iterator[TestClient]:
-    with api_client(database_url) as client:
-        yield client
-
-
-@pytest.fixture
-def finance(database_url: str) -> dict[str, str]:
-    return headers_for(database_url, Role.FINANCE)
 
 
 def _pay(api: TestClient, finance: dict[str, str], account_id: int, amount: str) -> dict[str, object]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 
 import psycopg
@@ -12,20 +11,9 @@ from fastapi.testclient import TestClient
 from service_core.auth.domain import Role
 from service_core.resources import service as resources_service
 from tests.masterdata_factories import make_resource
-from tests.support.api import api_client, headers_for, make_user
+from tests.support.api import headers_for, make_user
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def api(database_url: str) -> Iterator[TestClient]:
-    with api_client(database_url) as client:
-        yield client
-
-
-@pytest.fixture
-def dispatcher(database_url: str) -> dict[str, str]:
-    return headers_for(database_url, Role.DISPATCHER)
 
 
 def test_territories_and_skills(api: TestClient, database_url: str, dispatcher):
