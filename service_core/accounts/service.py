@@ -56,11 +56,14 @@ def get_account(conn: psycopg.Connection, *, account_id: int) -> AccountPublic:
     return account
 
 
+PAYER_SQL = "SELECT coalesce(billing_account_id, id) FROM crm.accounts WHERE id = %(account_id)s"
+"""The account that pays for work at %(account_id)s (its billing account, or itself): a scalar subquery that
+other domains may embed in their own statement to save a round trip; NULL when the account does not exist."""
+
+
 def billing_account_of(conn: psycopg.Connection, *, account_id: int) -> int:
     """The id of the account that pays for work at `account_id` (its billing account, or itself)."""
-    row = conn.execute(
-        "SELECT coalesce(billing_account_id, id) FROM crm.accounts WHERE id = %s", (account_id,)
-    ).fetchone()
+    row = conn.execute(PAYER_SQL, {"account_id": account_id}).fetchone()
     if row is None:
         raise NotFound(f"account {account_id} does not exist")
     return int(row[0])

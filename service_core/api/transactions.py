@@ -54,8 +54,9 @@ class ApiConnection(psycopg.Connection[TupleRow]):
         if self.autocommit:
             self.autocommit = False  # allowed: in autocommit the connection is idle between statements
         steps, self.deferred = self.deferred, []
-        for step in steps:
-            step(self)
+        with self.pipeline():  # BEGIN and the steps go out together: one round trip, not one per statement
+            for step in steps:
+                step(self)
 
     def end_request(self, *, failed: bool) -> None:
         """Commit the request's transaction, or roll it back if the endpoint raised."""

@@ -9,17 +9,32 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import ConnectionPool
 
 from service_core.exceptions import ServiceUnavailable
 
 APPLICATION_NAME = "assetpulse"
+UTC_SESSION = "-c TimeZone=UTC"
+
+
+def session_options(url: str) -> str:
+    """The URL's own `options` plus a UTC session time zone, so timestamps come back (and are written by the
+    server, e.g. as JSON) in UTC whatever the server's default zone is."""
+    own = conninfo_to_dict(url).get("options")
+    return f"{own} {UTC_SESSION}" if own else UTC_SESSION
 
 
 def connect(url: str, *, autocommit: bool = False, application: str = APPLICATION_NAME) -> psycopg.Connection:
     """Open one connection, turning a refusal into a clear `ServiceUnavailable`."""
     try:
-        return psycopg.connect(url, autocommit=autocommit, application_name=application, connect_timeout=10)
+        return psycopg.connect(
+            url,
+            autocommit=autocommit,
+            application_name=application,
+            connect_timeout=10,
+            options=session_options(url),
+        )
     except psycopg.OperationalError as exc:
         raise ServiceUnavailable(f"cannot reach PostgreSQL at {redact(url)}: {exc}".strip()) from exc
 
@@ -36,7 +51,7 @@ def open_pool(
         url,
         min_size=min_size,
         max_size=max_size,
-        kwargs={"application_name": application},
+        kwargs={"application_name": application, "options": session_options(url)},
         connection_class=connection_class,
         open=False,
     )

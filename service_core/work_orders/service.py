@@ -19,8 +19,8 @@ from service_core.work_orders.domain import WorkOrderStatus
 from service_core.work_orders.schemas import WorkOrderCreate, WorkOrderPublic, WorkOrderUpdate
 from service_core.work_orders.sla import sla_due_times
 
-_CONTEXT = """
-SELECT it.id, it.work_type, it.default_priority, it.estimated_minutes,
+_CONTEXT = f"""
+SELECT ({accounts_service.PAYER_SQL}), it.id, it.work_type, it.default_priority, it.estimated_minutes,
        coalesce(%(location)s, (SELECT location_id FROM assets.assets WHERE id = %(asset)s))
 FROM (SELECT 1) AS one LEFT JOIN work.incident_types it ON it.id = %(it)s
 """
@@ -77,15 +77,17 @@ class _Defaults:
 
 def _defaults(conn: psycopg.Connection, work_order_in: WorkOrderCreate) -> _Defaults:
     """What the account, the asset and the incident type fill in where the request leaves a field empty."""
-    billing_account_id = accounts_service.billing_account_of(conn, account_id=work_order_in.account_id)
     params = {
+        "account_id": work_order_in.account_id,
         "it": work_order_in.incident_type_id,
         "asset": work_order_in.asset_id,
         "location": work_order_in.location_id,
     }
     row = conn.execute(_CONTEXT, params).fetchone()
     assert row is not None
-    it_id, it_work_type, it_priority, it_minutes, location_id = row
+    billing_account_id, it_id, it_work_type, it_priority, it_minutes, location_id = row
+    if billing_account_id is None:
+        raise NotFound(f"account {work_order_in.account_id} does not exist")
     if work_order_in.incident_type_id is not None and it_id is None:
         raise NotFound(f"incident type {work_order_in.incident_type_id} does not exist")
     return _Defaults(

@@ -47,3 +47,34 @@ def test_filters_search_and_capped_total(database_url: str) -> None:
         assert ok(api.get("/work-orders?created_to=2000-01-01T00:00:00Z", headers=h))["total"] == 0
         assert api.get("/work-orders?created_to=2000-01-01T00:00:00", headers=h).status_code == 422
         assert api.get("/work-orders?status=bogus", headers=h).status_code == 422
+
+
+def test_list_items_read_exactly_as_the_detail_route_writes_them(database_url: str) -> None:
+    """The list is rendered by PostgreSQL, the detail by pydantic: every item must be the same JSON, timestamps
+    included (UTC with a Z, microseconds only when there are some), even where the server's own zone is not UTC."""
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        database = conn.info.dbname
+        conn.execute(f"ALTER DATABASE \"{database}\" SET timezone TO 'America/New_York'")
+        acme = wf.account(conn)
+        conn.execute(
+            """
+            INSERT INTO work.work_orders (account_id, billing_account_id, work_type, summary, window_start,
+                window_end, pm_due_date, created_at)
+            VALUES (%s, %s, 'repair', 'whole seconds', '2026-03-08 06:30:00+00', NULL, '2026-03-09',
+                    '2026-01-01 00:00:00+00'),
+                   (%s, %s, 'inspection', 'with micros "quoted" \\ ünïcode', '2026-07-01 12:00:00.5+02',
+                    '2026-07-01 13:00:00.000001+00', NULL, '2026-06-30 23:59:59.999999+00')
+            """,
+            (acme, acme, acme, acme),
+        )
+    with api_client(database_url) as api:
+        h = headers_for(database_url, Role.VIEWER)
+        page = api.get("/work-orders?limit=5", headers=h)
+        items = ok(page)["items"]
+        assert [i["summary"] for i in items] == ['with micros "quoted" \\ ünïcode', "whole seconds"]
+        for item in items:
+            assert item == ok(api.get(f"/work-orders/{item['id']}", headers=h))
+        assert items[0]["window_start"] == "2026-07-01T10:00:00.500000Z"
+        assert items[0]["created_at"] == "2026-06-30T23:59:59.999999Z"
+        assert items[1]["window_start"] == "2026-03-08T06:30:00Z" and items[1]["window_end"] is None
+        assert items[1]["pm_due_date"] == "2026-03-09"
