@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query, Response, status
 from service_core.api.deps import ConnDep, CurrentUser, Dispatcher, FieldWorker, PortalReader
 from service_core.api.errors import ERROR_RESPONSES, ErrorBody, Responses
 from service_core.api.pagination import Limit, Offset, Page
-from service_core.api.responses import json_response, model_response
+from service_core.api.responses import model_response, rows_response
 from service_core.api.transactions import TransactionalRoute
 from service_core.bookings import service as bookings_service
 from service_core.bookings.schemas import BookingCreate, BookingPublic, BookingSlot
@@ -46,7 +46,9 @@ CONFLICT: Responses = {
     "", response_model=WorkOrderPage, summary="List work orders, newest first (total capped: see total_is_exact)"
 )
 def list_work_orders(conn: ConnDep, _: PortalReader, query: Annotated[WorkOrderListQuery, Query()]) -> Response:
-    return json_response(queries.page_json(conn, query))
+    items, total, exact = queries.page(conn, query)
+    page = {"items": items, "total": total, "limit": query.limit, "offset": query.offset, "total_is_exact": exact}
+    return rows_response(page)
 
 
 @router.post(
