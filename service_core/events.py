@@ -4,7 +4,7 @@ handlers in other domains react inside the same transaction (see `service_core/h
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,3 +54,25 @@ class AccountBalanceChanged(Event):
 
     account_id: int
     at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RentInvoicedPastEnd:
+    """Rent of one lease charge, invoiced already, of which `days_after_end` of its `days` fall after the lease
+    ended early."""
+
+    lease_period_id: int
+    invoice_id: int
+    days: int
+    days_after_end: int
+
+
+@dataclass(frozen=True, slots=True)
+class LeaseEndedEarly(Event):
+    """A lease was bought out or terminated `on` that day: billing credits the rent it had invoiced for later days."""
+
+    lease_id: int
+    lease_number: str
+    on: date
+    actor: str
+    rent_invoiced_past_end: tuple[RentInvoicedPastEnd, ...]

@@ -12,8 +12,15 @@ from service_core.messagebus import Handler
 def _registry() -> dict[type[Event], tuple[Handler, ...]]:
     # Imports live here, not at module level, so that domains never import each other through the bus.
     from service_core.billing.drafting import draft_invoice_for_posted_work
+    from service_core.billing.lease_credits import credit_rent_after_lease_end
     from service_core.conditions.handlers import resolve_conditions_of_posted_work
-    from service_core.events import AccountBalanceChanged, InvoiceIssued, PaymentRecorded, WorkOrderPosted
+    from service_core.events import (
+        AccountBalanceChanged,
+        InvoiceIssued,
+        LeaseEndedEarly,
+        PaymentRecorded,
+        WorkOrderPosted,
+    )
     from service_core.receivables import credit
 
     return {
@@ -21,6 +28,7 @@ def _registry() -> dict[type[Event], tuple[Handler, ...]]:
         InvoiceIssued: (credit.on_invoice_issued,),
         PaymentRecorded: (credit.on_payment_recorded,),
         AccountBalanceChanged: (credit.on_balance_changed,),
+        LeaseEndedEarly: (credit_rent_after_lease_end,),
     }
 
 

@@ -82,9 +82,32 @@ def end_early_problem(*, on: date, start: date, end: date) -> str | None:
     return None
 
 
-def rent_dropped_by_early_end(*, kind: str, period_start: date, on: date, invoiced: bool) -> bool:
-    """Ending early on `on` drops the rent periods that start that day or later and are not invoiced yet."""
-    return kind == "rent" and period_start >= on and not invoiced
+@dataclass(frozen=True, slots=True)
+class RentAfterEnd:
+    """The days of a rent period that fall on or after the day its lease ends early."""
+
+    days: int
+    days_after_end: int
+
+    @property
+    def whole(self) -> bool:
+        return self.days_after_end == self.days
+
+    def share_of(self, amount: Decimal) -> Decimal:
+        """The part of the period's `amount` for those days, rounded half-up to cents."""
+        return money(amount * self.days_after_end / self.days)
+
+
+def rent_after_early_end(*, kind: str, period_start: date, period_end: date, on: date) -> RentAfterEnd | None:
+    """What of a charge's period [period_start, period_end) a lease ending early `on` no longer owes: rent for the
+    days from `on` on (the whole period when it starts that day or later); None for other charges or earlier rent.
+
+    Not yet invoiced, that part is dropped from the schedule; invoiced already, it is credited.
+    """
+    if kind != "rent" or period_end <= on:
+        return None
+    days = (period_end - period_start).days
+    return RentAfterEnd(days=days, days_after_end=min(days, (period_end - on).days))
 
 
 def natural_end_problem(*, today: date, end: date) -> str | None:

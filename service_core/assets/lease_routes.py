@@ -86,12 +86,17 @@ def end_lease(conn: ConnDep, _: Finance, lease_id: LeaseId) -> LeasePublic:
 
 
 @router.post("/{lease_id}/buy-out", responses=REFUSED, summary="The lessee buys the asset")
-def buy_out_lease(conn: ConnDep, _: Finance, lease_id: LeaseId, buy_out: LeaseBuyOut) -> LeasePublic:
-    return lease_service.buy_out(conn, lease_id=lease_id, on=buy_out.on)
+def buy_out_lease(conn: ConnDep, principal: Finance, lease_id: LeaseId, buy_out: LeaseBuyOut) -> LeasePublic:
+    return lease_service.buy_out(conn, lease_id=lease_id, on=buy_out.on, actor=principal.actor)
 
 
 @router.post("/{lease_id}/terminate", responses=REFUSED, summary="End the lease early, with an optional fee")
-def terminate_lease(conn: ConnDep, _: Finance, lease_id: LeaseId, termination: LeaseTermination) -> LeasePublic:
+def terminate_lease(conn: ConnDep, principal: Finance, lease_id: LeaseId, termination: LeaseTermination) -> LeasePublic:
     return lease_service.terminate(
-        conn, lease_id=lease_id, on=termination.on, fee=termination.fee, reason=termination.reason
+        conn,
+        lease_id=lease_id,
+        on=termination.on,
+        fee=termination.fee,
+        reason=termination.reason,
+        actor=principal.actor,
     )

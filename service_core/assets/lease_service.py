@@ -10,8 +10,10 @@ import psycopg
 from psycopg import errors
 from psycopg.rows import class_row
 
+from service_core import messagebus
 from service_core.assets import lease_domain
 from service_core.assets.lease_schemas import LeaseCreate, LeasePeriodPublic, LeasePublic
+from service_core.events import LeaseEndedEarly, RentInvoicedPastEnd
 from service_core.exceptions import Conflict, InvalidInput, NotFound
 
 log = logging.getLogger(__name__)
@@ -124,22 +126,25 @@ def end(conn: psycopg.Connection, *, lease_id: int) -> LeasePublic:
     return _close(conn, lease, status=status, on=lease.end_date, reason="ended as agreed")
 
 
-def buy_out(conn: psycopg.Connection, *, lease_id: int, on: date) -> LeasePublic:
-    """The lessee buys the asset `on` that day: later unbilled rent is dropped, the buy-out price is charged."""
+def buy_out(conn: psycopg.Connection, *, lease_id: int, on: date, actor: str) -> LeasePublic:
+    """The lessee buys the asset `on` that day: rent from then on is dropped or credited, the buy-out price is
+    charged."""
     lease = get_lease(conn, lease_id=lease_id, lock=True)
     status = lease_domain.next_status(lease.status, "buy_out")
     if lease.buyout_price is None:
         raise Conflict(f"lease {lease.number} has no buy-out price")
-    _end_early(conn, lease, on=on, kind="buyout", amount=lease.buyout_price)
+    _end_early(conn, lease, on=on, kind="buyout", amount=lease.buyout_price, actor=actor)
     conn.execute("UPDATE assets.assets SET ownership = 'customer', updated_at = now() WHERE id = %s", (lease.asset_id,))
     return _close(conn, lease, status=status, on=on, reason="bought out")
 
 
-def terminate(conn: psycopg.Connection, *, lease_id: int, on: date, fee: Decimal | None, reason: str) -> LeasePublic:
-    """End the lease early `on` that day: later unbilled rent is dropped and the fee, if any, is charged."""
+def terminate(
+    conn: psycopg.Connection, *, lease_id: int, on: date, fee: Decimal | None, reason: str, actor: str
+) -> LeasePublic:
+    """End the lease early `on` that day: rent from then on is dropped or credited, the fee, if any, is charged."""
     lease = get_lease(conn, lease_id=lease_id, lock=True)
     status = lease_domain.next_status(lease.status, "terminate")
-    _end_early(conn, lease, on=on, kind="termination_fee", amount=fee)
+    _end_early(conn, lease, on=on, kind="termination_fee", amount=fee, actor=actor)
     return _close(conn, lease, status=status, on=on, reason=reason or "terminated")
 
 
@@ -165,6 +170,26 @@ def periods_due(conn: psycopg.Connection, *, through: date) -> list[LeasePeriodP
         return cur.fetchall()
 
 
+def lock_periods_to_invoice(
+    conn: psycopg.Connection, *, lease_id: int, period_ids: list[int]
+) -> list[LeasePeriodPublic]:
+    """Those of a lease's charges `period_ids` still not invoiced, read afresh and locked until commit.
+
+    The lease is locked first (shared), as ending it early locks it (exclusively) before its charges: a charge
+    dropped or shortened meanwhile is seen as it is now, and the two never wait for each other in a circle.
+    """
+    conn.execute("SELECT 1 FROM assets.leases WHERE id = %s FOR SHARE", (lease_id,))
+    with conn.cursor(row_factory=class_row(LeasePeriodPublic)) as cur:
+        cur.execute(
+            f"""{_PERIOD_SELECT}
+            WHERE p.lease_id = %s AND p.id = ANY(%s) AND p.invoice_id IS NULL
+            ORDER BY p.due_date, p.id FOR UPDATE OF p
+            """,
+            (lease_id, period_ids),
+        )
+        return cur.fetchall()
+
+
 def mark_period_invoiced(conn: psycopg.Connection, *, period_id: int, invoice_id: int) -> None:
     """Note the invoice of a charge; `Conflict` if another invoice has it already."""
     try:
@@ -183,21 +208,36 @@ def mark_period_invoiced(conn: psycopg.Connection, *, period_id: int, invoice_id
     raise Conflict(f"lease charge {period_id} is invoiced already (invoice {row[0]})")
 
 
-def _end_early(conn: psycopg.Connection, lease: LeasePublic, *, on: date, kind: str, amount: Decimal | None) -> None:
+def _end_early(
+    conn: psycopg.Connection, lease: LeasePublic, *, on: date, kind: str, amount: Decimal | None, actor: str
+) -> None:
+    """Rent for the days from `on` on is no longer owed: dropped (or cut short) where not invoiced yet, credited by
+    billing (through `LeaseEndedEarly`) where it was.  The charge rows stay locked until commit, so a periodic run
+    that reads them meanwhile waits and then sees the shortened schedule."""
     if problem := lease_domain.end_early_problem(on=on, start=lease.start_date, end=lease.end_date):
         raise InvalidInput(f"on: {problem}")
     rows = conn.execute(
-        "SELECT id, kind, period_start, invoice_id IS NOT NULL FROM assets.lease_periods WHERE lease_id = %s",
-        (lease.id,),
+        "SELECT id, kind, period_start, period_end, amount, invoice_id FROM assets.lease_periods "
+        "WHERE lease_id = %s AND period_end > %s ORDER BY period_start, id FOR UPDATE",
+        (lease.id, on),
     ).fetchall()
-    dropped = [
-        pid
-        for pid, charge_kind, start, invoiced in rows
-        if lease_domain.rent_dropped_by_early_end(kind=charge_kind, period_start=start, on=on, invoiced=invoiced)
-    ]
-    conn.execute("DELETE FROM assets.lease_periods WHERE id = ANY(%s)", (dropped,))
+    invoiced: list[RentInvoicedPastEnd] = []
+    for period_id, charge_kind, start, period_end, charge_amount, invoice_id in rows:
+        after = lease_domain.rent_after_early_end(kind=charge_kind, period_start=start, period_end=period_end, on=on)
+        if after is None:
+            continue
+        if invoice_id is not None:
+            invoiced.append(RentInvoicedPastEnd(period_id, invoice_id, after.days, after.days_after_end))
+        elif after.whole:
+            conn.execute("DELETE FROM assets.lease_periods WHERE id = %s", (period_id,))
+        else:
+            conn.execute(
+                "UPDATE assets.lease_periods SET period_end = %s, amount = %s WHERE id = %s",
+                (on, charge_amount - after.share_of(charge_amount), period_id),
+            )
     if amount is not None and amount > 0:
         _add_charges(conn, lease.id, [lease_domain.one_day_charge(kind, on, amount)])
+    messagebus.publish(conn, LeaseEndedEarly(lease.id, lease.number, on, actor, tuple(invoiced)))
 
 
 def _close(conn: psycopg.Connection, lease: LeasePublic, *, status: str, on: date, reason: str) -> LeasePublic:

@@ -1,6 +1,7 @@
 """Asset use cases.  Functions take an open connection; the caller owns the transaction.
 
-Other domains call `get_asset`, `record_meter_reading`, `periods_due` and `mark_period_invoiced`.
+Other domains call `get_asset`, `record_meter_reading`, `periods_due`, `lock_periods_to_invoice` and
+`mark_period_invoiced`.
 """
 
 from __future__ import annotations
@@ -168,6 +169,13 @@ def record_meter_reading(
 def periods_due(conn: psycopg.Connection, *, through: date) -> list[LeasePeriodPublic]:
     """Lease charges not yet invoiced and due on or before `through`, of leases that were activated."""
     return lease_service.periods_due(conn, through=through)
+
+
+def lock_periods_to_invoice(
+    conn: psycopg.Connection, *, lease_id: int, period_ids: list[int]
+) -> list[LeasePeriodPublic]:
+    """Those of a lease's charges `period_ids` still not invoiced, read afresh and locked until commit."""
+    return lease_service.lock_periods_to_invoice(conn, lease_id=lease_id, period_ids=period_ids)
 
 
 def mark_period_invoiced(conn: psycopg.Connection, *, period_id: int, invoice_id: int) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 
 import psycopg
 
@@ -71,28 +72,56 @@ def create_credit_note(
 ) -> InvoicePublic:
     """Create and issue a credit note for chosen lines (or all that remains) of an issued invoice, and apply it to
     the invoice's open balance."""
+    invoice = lock_issued_invoice(conn, invoice_id=invoice_id)
+    lines = lines_of(conn, invoice_id=invoice_id)
+    cn_lines = _chosen(lines, credited_so_far(conn, invoice_id=invoice_id), credit_in.lines)
+    return issue_credit_note(
+        conn,
+        invoice=invoice,
+        lines=cn_lines,
+        reason=credit_in.reason,
+        actor=actor,
+        issue_date=credit_in.issue_date or on,
+    )
+
+
+def lock_issued_invoice(conn: psycopg.Connection, *, invoice_id: int) -> dict[str, Any]:
+    """The invoice row, locked until commit; `InvalidTransition` unless it is an issued invoice (not a draft, not a
+    credit note): only those can be credited."""
     invoice = lock_invoice(conn, invoice_id=invoice_id)
     if invoice["kind"] != "invoice" or invoice["status"] != "issued":
         raise InvalidTransition(f"invoice {invoice_id} is not an issued invoice: only those can be credited")
-    lines = lines_of(conn, invoice_id=invoice_id)
-    cn_lines = _chosen(lines, credited_so_far(conn, invoice_id=invoice_id), credit_in.lines)
-    credit_total = -domain.totals(cn_lines).total
+    return invoice
+
+
+def issue_credit_note(
+    conn: psycopg.Connection,
+    *,
+    invoice: dict[str, Any],
+    lines: list[domain.PricedLine],
+    reason: str,
+    actor: str,
+    issue_date: date | None = None,
+) -> InvoicePublic:
+    """Issue a credit note of `lines` (credit lines of the locked, issued `invoice`) and apply it to the invoice's
+    open balance; what is left over stays with the account as credit."""
+    credit_total = -domain.totals(lines).total
     domain.credit_fits(
-        invoice_total=invoice["total"], credited_before=_credited_total(conn, invoice_id), credit_total=credit_total
+        invoice_total=invoice["total"], credited_before=_credited_total(conn, invoice["id"]), credit_total=credit_total
     )
     cn_id = create_draft(
         conn,
         account_id=invoice["account_id"],
         series="CN",
         kind="credit_note",
-        reason=credit_in.reason,
-        links={"credits_invoice_id": invoice_id},
+        reason=reason,
+        links={"credits_invoice_id": invoice["id"]},
     )
-    write_lines(conn, invoice_id=cn_id, lines=cn_lines)
-    issue(conn, invoice_id=cn_id, actor=actor, issue_date=credit_in.issue_date or on)
-    balance = get_invoice(conn, invoice_id=invoice_id).balance
+    write_lines(conn, invoice_id=cn_id, lines=lines)
+    issue(conn, invoice_id=cn_id, actor=actor, issue_date=issue_date)
+    balance = get_invoice(conn, invoice_id=invoice["id"]).balance
     applied = min(balance, credit_total)
     if applied > 0:
-        record_allocation(conn, invoice_id=invoice_id, amount=applied, actor=actor, credit_note_id=cn_id)
+        record_allocation(conn, invoice_id=invoice["id"], amount=applied, actor=actor, credit_note_id=cn_id)
     messagebus.publish(conn, AccountBalanceChanged(account_id=invoice["account_id"], at=datetime.now(UTC)))
     return get_invoice(conn, invoice_id=cn_id)

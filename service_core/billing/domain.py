@@ -12,6 +12,8 @@ Decisions:
 - A credit-note line mirrors an invoice line with negative quantity, amount and tax; the quantities credited on a
   line never exceed its quantity, and the amounts never exceed what remains uncredited (the last credit of a line
   takes exactly its remaining amount and tax, so crediting in parts never drifts by a cent).
+- A lease bought out or terminated credits, of each rent line it had invoiced, the share of the days no longer
+  owed: that share of the line's amount (rounded half-up to cents) with its tax, within what remains uncredited.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from service_core.exceptions import InvalidInput
 
 CENT = Decimal("0.01")
+QUANTITY_STEP = Decimal("0.001")  # invoice_lines.quantity is numeric(12, 3)
 ZERO = Decimal("0.00")
 HUNDRED = Decimal(100)
 MINIMUM_CHARGE_KIND = "minimum_charge"
@@ -56,6 +59,7 @@ class LineDraft:
     covered: bool = False
     coverage_reason: str | None = None
     work_order_line_id: int | None = None
+    lease_period_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +78,7 @@ class PricedLine:
     coverage_reason: str | None = None
     work_order_line_id: int | None = None
     credits_line_id: int | None = None
+    lease_period_id: int | None = None
 
 
 def price_line(line: LineDraft, *, tax_rate: Decimal) -> PricedLine:
@@ -99,6 +104,7 @@ def price_line(line: LineDraft, *, tax_rate: Decimal) -> PricedLine:
         covered=line.covered,
         coverage_reason=(line.coverage_reason or "covered") if line.covered else None,
         work_order_line_id=line.work_order_line_id,
+        lease_period_id=line.lease_period_id,
     )
 
 
@@ -183,6 +189,36 @@ def credit_line(
         tax_amount=-tax,
         work_order_line_id=None,
         credits_line_id=original_id,
+        lease_period_id=None,
+    )
+
+
+def credit_share_of_line(
+    original: PricedLine, *, original_id: int, credited: CreditedSoFar, numerator: int, denominator: int
+) -> PricedLine | None:
+    """The negative mirror of `numerator`/`denominator` of an invoice line (the days of a billed period no longer
+    owed), within what remains uncredited; None when nothing remains.  The whole share takes all that remains;
+    a part takes that share of the line's amount, rounded half-up to cents, and of its quantity (to 0.001)."""
+    if not 0 < numerator <= denominator:
+        raise InvalidInput(f"a share of a line is above zero and at most all of it, not {numerator}/{denominator}")
+    remaining_qty = original.quantity - credited.quantity
+    remaining_amount = original.amount - credited.amount
+    remaining_tax = original.tax_amount - credited.tax
+    if remaining_qty <= 0 or (remaining_amount <= 0 and remaining_tax <= 0):
+        return None
+    if numerator == denominator:
+        return credit_line(original, original_id=original_id, credited=credited)
+    amount = min(to_cents(original.amount * numerator / denominator), remaining_amount)
+    quantity = (original.quantity * numerator / denominator).quantize(QUANTITY_STEP, rounding=ROUND_HALF_UP)
+    return replace(
+        original,
+        description=f"credit: {original.description}",
+        quantity=-min(max(quantity, QUANTITY_STEP), remaining_qty),
+        amount=-amount,
+        tax_amount=-min(line_tax(amount, original.tax_rate), remaining_tax),
+        work_order_line_id=None,
+        credits_line_id=original_id,
+        lease_period_id=None,
     )
 
 

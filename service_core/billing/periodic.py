@@ -36,8 +36,13 @@ def _lease_groups(periods: Sequence[LeasePeriodPublic]) -> list[list[LeasePeriod
 
 
 def _invoice_lease_charges(
-    conn: psycopg.Connection, charges: list[LeasePeriodPublic], *, actor: str, on: date | None
-) -> int:
+    conn: psycopg.Connection, due: list[LeasePeriodPublic], *, actor: str, on: date | None
+) -> int | None:
+    """Invoice one group of a lease's charges as they are once locked (a lease ended early meanwhile may have
+    dropped or shortened them); None when none is left to invoice."""
+    charges = assets_service.lock_periods_to_invoice(conn, lease_id=due[0].lease_id, period_ids=[c.id for c in due])
+    if not charges:
+        return None
     first = charges[0]
     lines = [
         LineDraft(
@@ -45,6 +50,7 @@ def _invoice_lease_charges(
             "lease",
             Decimal(1),
             c.amount,
+            lease_period_id=c.id,
         )
         for c in charges
     ]
@@ -92,7 +98,9 @@ def run_periodic(conn: psycopg.Connection, *, through: date, actor: str, on: dat
     for charges in _lease_groups(assets_service.periods_due(conn, through=through)):
         try:
             with conn.transaction():
-                lease_ids.append(_invoice_lease_charges(conn, charges, actor=actor, on=on))
+                invoice_id = _invoice_lease_charges(conn, charges, actor=actor, on=on)
+            if invoice_id is not None:
+                lease_ids.append(invoice_id)
         except (Conflict, psycopg.errors.UniqueViolation) as exc:
             skipped.append(f"lease {charges[0].lease_number} from {charges[0].period_start}: {exc}")
     for fee in agreements_service.fee_periods_due(conn, through=through):

@@ -21,7 +21,7 @@ _INVOICE_SELECT = """
     FROM billing.invoices i JOIN billing.invoice_balances b ON b.invoice_id = i.id
 """
 _LINE_COLUMNS = """id, position, description, kind, quantity, unit_price, discount_pct, amount, tax_rate, tax_amount,
-    covered, coverage_reason, work_order_line_id, credits_line_id"""
+    covered, coverage_reason, work_order_line_id, credits_line_id, lease_period_id"""
 
 
 def today() -> date:
@@ -79,6 +79,7 @@ def priced(line: InvoiceLinePublic) -> PricedLine:
         coverage_reason=line.coverage_reason,
         work_order_line_id=line.work_order_line_id,
         credits_line_id=line.credits_line_id,
+        lease_period_id=line.lease_period_id,
     )
 
 

@@ -80,6 +80,7 @@ class InvoiceLinePublic(BaseModel):
     coverage_reason: str | None
     work_order_line_id: int | None
     credits_line_id: int | None
+    lease_period_id: int | None = Field(default=None, description="the lease charge the line bills")
 
 
 class InvoiceSummary(BaseModel):

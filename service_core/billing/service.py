@@ -86,8 +86,8 @@ def write_lines(conn: psycopg.Connection, *, invoice_id: int, lines: list[domain
                 """
                 INSERT INTO billing.invoice_lines (invoice_id, position, description, kind, quantity, unit_price,
                     discount_pct, amount, tax_rate, tax_amount, covered, coverage_reason, work_order_line_id,
-                    credits_line_id)
-                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+                    credits_line_id, lease_period_id)
+                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
                 """,
                 [
                     (
@@ -105,6 +105,7 @@ def write_lines(conn: psycopg.Connection, *, invoice_id: int, lines: list[domain
                         x.coverage_reason,
                         x.work_order_line_id,
                         x.credits_line_id,
+                        x.lease_period_id,
                     )
                     for pos, x in enumerate(lines, start=1)
                 ],
