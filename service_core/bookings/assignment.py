@@ -13,7 +13,8 @@ from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Protocol
 
-from service_core.bookings.domain import Interval, Shift, earliest_slot, job_minutes, subtract, working_intervals
+from service_core.bookings.domain import Interval, earliest_slot, free_working_time, job_minutes, subtract
+from service_core.resources.domain import Shift
 from service_core.scheduling.routing.travel import GeoPoint, GreatCircleTravel
 
 TRAVEL = GreatCircleTravel(road_factor=1.3, speed_kmh=50.0)
@@ -111,7 +112,7 @@ def evaluate(request: AssignmentRequest, candidate: Candidate) -> _Option | str:
     minutes = job_minutes(request.estimated_minutes, [candidate.skills[s] for s in request.required_skills])
     km, travel = travel_to(candidate.home, request.site)
     horizon_end = request.deadline if request.deadline is not None else request.not_before + HORIZON
-    working = working_intervals(candidate.shifts, candidate.timezone, request.not_before, horizon_end)
+    working = free_working_time(candidate.shifts, candidate.timezone, request.not_before, horizon_end)
     free = subtract(working, [*candidate.time_off, *candidate.busy])
     slot = earliest_slot(free, job_minutes=minutes, travel_minutes=travel, not_before=request.not_before)
     if slot is None:

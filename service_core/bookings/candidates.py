@@ -9,8 +9,9 @@ from decimal import Decimal
 import psycopg
 
 from service_core.bookings.assignment import AssignmentRequest, Candidate
-from service_core.bookings.domain import Interval, Shift
+from service_core.bookings.domain import Interval
 from service_core.exceptions import InvalidInput
+from service_core.resources.domain import Shift
 from service_core.scheduling.routing.travel import GeoPoint
 from service_core.work_orders.schemas import WorkOrderPublic
 
@@ -43,7 +44,7 @@ def assignment_request(conn: psycopg.Connection, *, work_order: WorkOrderPublic,
 
 
 def load_candidates(conn: psycopg.Connection, *, start: datetime, end: datetime) -> list[Candidate]:
-    """Every active resource with its skills, shifts, time off and bookings that touch [start, end)."""
+    """Every active resource with its skills, shifts (breaks included), time off and bookings in [start, end)."""
     skills: dict[int, dict[int, int]] = defaultdict(dict)
     for rid, sid, level in conn.execute(
         "SELECT rs.resource_id, rs.skill_id, rs.proficiency FROM resources.resource_skills rs "
@@ -51,10 +52,10 @@ def load_candidates(conn: psycopg.Connection, *, start: datetime, end: datetime)
     ).fetchall():
         skills[rid][sid] = level
     shifts: dict[int, list[Shift]] = defaultdict(list)
-    for rid, weekday, a, b in conn.execute(
-        "SELECT resource_id, weekday, start_time, end_time FROM resources.working_hours"
+    for rid, weekday, a, b, break_minutes in conn.execute(
+        "SELECT resource_id, weekday, start_time, end_time, break_minutes FROM resources.working_hours"
     ):
-        shifts[rid].append(Shift(weekday, a, b))
+        shifts[rid].append(Shift(weekday, a, b, break_minutes))
     busy = _intervals(
         conn,
         "SELECT resource_id, start_at, end_at FROM work.bookings WHERE status <> 'canceled' "

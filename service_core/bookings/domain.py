@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from service_core.exceptions import InvalidTransition
+from service_core.resources.domain import Shift, break_spans, working_spans  # working hours are the resource's
 
 Interval = tuple[datetime, datetime]
 
@@ -41,15 +41,6 @@ def ensure_transition(current: str, target: str) -> BookingStatus:
     return wanted
 
 
-@dataclass(frozen=True, slots=True)
-class Shift:
-    """Weekly working hours in the resource's time zone (ISO weekday: 0 = Monday)."""
-
-    weekday: int
-    start: time
-    end: time
-
-
 def proficiency_factor(proficiency: int) -> float:
     """How long a job takes relative to its estimate: 3 = as estimated, 5 = 0.8x, 1 = 1.3x."""
     level = min(max(proficiency, 1), 5)
@@ -64,19 +55,33 @@ def job_minutes(estimated_minutes: int, proficiencies: Iterable[int]) -> int:
 
 
 def working_intervals(shifts: Sequence[Shift], timezone: str, start: datetime, end: datetime) -> list[Interval]:
-    """The shifts that fall in [start, end), as UTC-aware intervals (clipped to the range)."""
+    """The shifts that fall in [start, end), as UTC-aware intervals (clipped to the range), breaks kept in."""
+    return _each_local_day(working_spans, shifts, timezone, start, end)
+
+
+def break_intervals(shifts: Sequence[Shift], timezone: str, start: datetime, end: datetime) -> list[Interval]:
+    """The breaks of the shifts that fall in [start, end) (each in the middle of its shift), clipped to the range."""
+    return _each_local_day(break_spans, shifts, timezone, start, end)
+
+
+def free_working_time(shifts: Sequence[Shift], timezone: str, start: datetime, end: datetime) -> list[Interval]:
+    """When the resource can take work in [start, end): its shifts less their breaks (time off and bookings are the
+    caller's to take out)."""
+    return subtract(working_intervals(shifts, timezone, start, end), break_intervals(shifts, timezone, start, end))
+
+
+def _each_local_day(
+    spans_of: Callable[[date, ZoneInfo, Sequence[Shift]], list[Interval]],
+    shifts: Sequence[Shift],
+    timezone: str,
+    start: datetime,
+    end: datetime,
+) -> list[Interval]:
     zone = ZoneInfo(timezone)
-    first: date = start.astimezone(zone).date() - timedelta(days=1)
-    last: date = end.astimezone(zone).date()
+    day: date = start.astimezone(zone).date() - timedelta(days=1)
     result: list[Interval] = []
-    day = first
-    while day <= last:
-        for shift in (s for s in shifts if s.weekday == day.weekday()):
-            a = datetime.combine(day, shift.start, zone)
-            b = datetime.combine(day, shift.end, zone)
-            a, b = max(a, start), min(b, end)
-            if a < b:
-                result.append((a, b))
+    while day <= end.astimezone(zone).date():
+        result += [(max(a, start), min(b, end)) for a, b in spans_of(day, zone, shifts) if a < end and b > start]
         day += timedelta(days=1)
     return merge(result)
 
@@ -124,12 +129,18 @@ def earliest_slot(
 def manual_warnings(
     job: Interval, *, shifts: Sequence[Shift], timezone: str, time_off: Sequence[tuple[datetime, datetime, str]]
 ) -> list[str]:
-    """What is odd about a booking made by hand: outside working hours, during time off (allowed, but flagged)."""
+    """What is odd about a booking made by hand: outside working hours, during a break or time off (allowed, but
+    flagged)."""
     warnings = []
     start, end = job
     covered = subtract([job], working_intervals(shifts, timezone, start, end))
     if covered:
         warnings.append(f"outside the resource's working hours ({timezone})")
+    day = timedelta(days=1)
+    for break_start, break_end in break_intervals(shifts, timezone, start - day, end + day):
+        if break_start < end and start < break_end:
+            minutes = int((break_end - break_start).total_seconds() // 60)
+            warnings.append(f"during the break (from {break_start.astimezone(UTC):%Y-%m-%d %H:%M} UTC, {minutes} min)")
     for off_start, off_end, reason in time_off:
         if off_start < end and start < off_end:
             since = off_start.astimezone(UTC)

@@ -15,9 +15,9 @@ from service_core.auth.domain import Principal, Role
 from service_core.bookings import domain
 from service_core.bookings.assignment import Assigner, GreedyAssigner, Unassignable
 from service_core.bookings.candidates import assignment_request, load_candidates
-from service_core.bookings.domain import Shift
 from service_core.bookings.schemas import BookingCreate, BookingPublic
 from service_core.exceptions import Conflict, CreditHold, InvalidInput, NotFound, PermissionDenied
+from service_core.resources.domain import Shift
 from service_core.work_orders import service as work_orders_service
 from service_core.work_orders.access import resource_of
 from service_core.work_orders.schemas import WorkOrderPublic
@@ -54,7 +54,7 @@ def _manual_warnings(conn: psycopg.Connection, booking_in: BookingCreate) -> lis
     shifts = [
         Shift(*r)
         for r in conn.execute(
-            "SELECT weekday, start_time, end_time FROM resources.working_hours WHERE resource_id = %s",
+            "SELECT weekday, start_time, end_time, break_minutes FROM resources.working_hours WHERE resource_id = %s",
             (booking_in.resource_id,),
         ).fetchall()
     ]
@@ -108,7 +108,8 @@ def _insert(conn: psycopg.Connection, new: _NewBooking) -> BookingPublic:
 def create_booking(
     conn: psycopg.Connection, *, booking_in: BookingCreate, actor: str, now: datetime | None = None
 ) -> BookingPublic:
-    """Book a resource by hand; outside working hours or during time off is allowed but flagged in `warnings`."""
+    """Book a resource by hand; outside working hours, during a break or time off is allowed but flagged in
+    `warnings`."""
     return _book(conn, booking_in, actor=actor, now=now, assigned_by="manual", travel_minutes=0, explanation={})
 
 

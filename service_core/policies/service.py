@@ -52,14 +52,13 @@ def get_calendar(conn: psycopg.Connection, *, calendar_id: int) -> BusinessCalen
 def sla_plan_for(conn: psycopg.Connection, *, agreement_id: int | None, priority: str) -> SlaPlan | None:
     """The agreement's target for `priority`, else the default one; None when neither exists.
 
-    The plan counts on the target's calendar, else the agreement's, else 24x7.
+    The plan counts on the target's calendar, else the agreement's, else 24x7 (`policy.sla_target_for`).
     """
     row = conn.execute(
-        _PLAN_QUERY + "WHERE t.priority = %(priority)s AND (t.agreement_id = %(agreement)s OR t.agreement_id IS NULL) "
-        "ORDER BY t.agreement_id NULLS LAST LIMIT 1",
+        "SELECT * FROM policy.sla_target_for(%(agreement)s, %(priority)s)",
         {"agreement": agreement_id, "priority": priority},
     ).fetchone()
-    return None if row is None else _plan(conn, row)
+    return None if row is None else sla_plan_from_row(conn, row)
 
 
 def sla_plan_by_target(conn: psycopg.Connection, *, target_id: int, agreement_id: int | None) -> SlaPlan:
@@ -68,10 +67,12 @@ def sla_plan_by_target(conn: psycopg.Connection, *, target_id: int, agreement_id
     found = row.fetchone()
     if found is None:
         raise NotFound(f"SLA target {target_id} does not exist")
-    return _plan(conn, found)
+    return sla_plan_from_row(conn, found)
 
 
-def _plan(conn: psycopg.Connection, row: Sequence[Any]) -> SlaPlan:
+def sla_plan_from_row(conn: psycopg.Connection, row: Sequence[Any]) -> SlaPlan:
+    """The plan of a row shaped like `policy.sla_target_for`'s (target, response and resolution minutes, warning
+    fraction, calendar), for callers that read it within a statement of their own."""
     target_id, response, resolution, warning, calendar_id = row
     calendar = None if calendar_id is None else get_calendar(conn, calendar_id=calendar_id)
     return SlaPlan(

@@ -1,10 +1,11 @@
 """Resource use cases.  Functions take an open connection; the caller owns the transaction.
 
-Other domains call `get_resource`, `resource_for_user` and `availability`.
+Other domains call `get_resource`, `resource_for_user`, `availability` and `working_time`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -27,6 +28,7 @@ from service_core.resources.schemas import (
     TimeOffPublic,
 )
 
+DayRule = Callable[[date, str, list[domain.Shift], list[domain.Span]], list[domain.Span]]
 _COLUMNS = (
     "id, name, kind, user_id, territory_id, home_latitude, home_longitude, timezone, hourly_cost, "
     "hourly_bill_rate, is_active, created_at"
@@ -195,7 +197,18 @@ def delete_time_off(conn: psycopg.Connection, *, resource_id: int, time_off_id: 
 
 
 def availability(conn: psycopg.Connection, *, resource_id: int, day: date) -> list[tuple[datetime, datetime]]:
-    """The UTC spans the resource works on `day` (a day of its own time zone), time off taken out."""
+    """The UTC spans the resource can take work on `day` (a day of its own time zone): shifts less their breaks
+    and time off."""
+    return _day(conn, resource_id, day, domain.availability)
+
+
+def working_time(conn: psycopg.Connection, *, resource_id: int, day: date) -> list[tuple[datetime, datetime]]:
+    """The UTC spans the resource is at work on `day`, time off taken out but breaks kept in: for the schedule
+    optimizer, which places each break itself (`working_hours` gives their length)."""
+    return _day(conn, resource_id, day, domain.working_time)
+
+
+def _day(conn: psycopg.Connection, resource_id: int, day: date, rule: DayRule) -> list[domain.Span]:
     resource = get_resource(conn, resource_id=resource_id)
     if not resource.is_active:
         return []
@@ -205,7 +218,7 @@ def availability(conn: psycopg.Connection, *, resource_id: int, day: date) -> li
     absences = list_time_off(
         conn, resource_id=resource_id, start=around - timedelta(days=1), end=around + timedelta(days=2)
     )
-    return domain.availability(day, resource.timezone, shifts, [(t.start_at, t.end_at) for t in absences])
+    return rule(day, resource.timezone, shifts, [(t.start_at, t.end_at) for t in absences])
 
 
 def _shifts(conn: psycopg.Connection, resource_id: int) -> list[ShiftPublic]:

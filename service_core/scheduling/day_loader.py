@@ -116,7 +116,7 @@ def _technicians(
         skills[rid][code] = int(level)
     found = []
     for rid, name, timezone, lat, lon, cost, territory in rows:
-        shift = mapping.shift_of(resources_service.availability(conn, resource_id=rid, day=day))
+        shift = mapping.shift_of(resources_service.working_time(conn, resource_id=rid, day=day))
         if shift is None:
             continue
         hours = resources_service.working_hours(conn, resource_id=rid)

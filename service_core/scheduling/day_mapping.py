@@ -2,9 +2,11 @@
 SLA deadlines and criticality, what an existing booking is to the optimizer, and the plan the bookings make.
 
 Rules (documented here, tested in tests/unit/test_schedule_loader.py):
-- A technician's shift is the hull of the spans they work on the day (`resources.service.availability`); the gaps
-  between spans (time off, split shifts) become time off.  The break (the day's `break_minutes`) is taken in one
-  piece in the middle half of the shift, else anywhere in it; no break when it does not fit.
+- A technician's shift is the hull of the spans they work on the day (`resources.service.working_time`: breaks
+  kept in); the gaps between spans (time off, split shifts) become time off.  The break (the day's `break_minutes`)
+  is taken in one piece in the middle half of the shift, else anywhere in it; no break when it does not fit.
+  (Availability, which auto-assignment uses, holds the break in the middle of each shift; the optimizer may move
+  it within the middle half.)
 - An order's day is the local day at its site.  Its window is the promised window, open ends filled by the day.
 - The SLA deadline is `resolution_due_at`; an order without one, or already past it before its window opens, has
   no deadline the plan must meet (it is done as soon as it fits).

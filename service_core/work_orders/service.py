@@ -14,15 +14,19 @@ from service_core import messagebus
 from service_core.accounts import service as accounts_service
 from service_core.events import WorkOrderCanceled, WorkOrderCompleted, WorkOrderCreated
 from service_core.exceptions import Conflict, InvalidInput, NotFound
-from service_core.work_orders import domain, queries
+from service_core.work_orders import domain, queries, sla
 from service_core.work_orders.domain import WorkOrderStatus
 from service_core.work_orders.schemas import WorkOrderCreate, WorkOrderPublic, WorkOrderUpdate
 from service_core.work_orders.sla import sla_due_times
 
 _CONTEXT = f"""
-SELECT ({accounts_service.PAYER_SQL}), it.id, it.work_type, it.default_priority, it.estimated_minutes,
-       coalesce(%(location)s, (SELECT location_id FROM assets.assets WHERE id = %(asset)s))
-FROM (SELECT 1) AS one LEFT JOIN work.incident_types it ON it.id = %(it)s
+SELECT ({accounts_service.PAYER_SQL}), it.id, it.work_type, it.estimated_minutes,
+       coalesce(%(location)s, (SELECT location_id FROM assets.assets WHERE id = %(asset)s)),
+       chosen.priority, plan.*
+FROM (SELECT 1) AS one
+LEFT JOIN work.incident_types it ON it.id = %(it)s
+CROSS JOIN LATERAL (SELECT coalesce(%(priority)s, it.default_priority, 'normal') AS priority) AS chosen
+LEFT JOIN LATERAL policy.sla_target_for(%(agreement)s, chosen.priority) AS plan ON true
 """
 
 _INSERT = f"""
@@ -75,28 +79,32 @@ class _Defaults:
     location_id: int | None
 
 
-def _defaults(conn: psycopg.Connection, work_order_in: WorkOrderCreate) -> _Defaults:
-    """What the account, the asset and the incident type fill in where the request leaves a field empty."""
+def _context(conn: psycopg.Connection, work_order_in: WorkOrderCreate, start: datetime) -> tuple[_Defaults, sla.SlaDue]:
+    """What the account, the asset and the incident type fill in where the request leaves a field empty, and the
+    SLA due times of the resulting priority: one statement."""
     params = {
         "account_id": work_order_in.account_id,
         "it": work_order_in.incident_type_id,
         "asset": work_order_in.asset_id,
         "location": work_order_in.location_id,
+        "priority": work_order_in.priority,
+        "agreement": work_order_in.agreement_id,
     }
     row = conn.execute(_CONTEXT, params).fetchone()
     assert row is not None
-    billing_account_id, it_id, it_work_type, it_priority, it_minutes, location_id = row
+    billing_account_id, it_id, it_work_type, it_minutes, location_id, priority, *plan = row
     if billing_account_id is None:
         raise NotFound(f"account {work_order_in.account_id} does not exist")
     if work_order_in.incident_type_id is not None and it_id is None:
         raise NotFound(f"incident type {work_order_in.incident_type_id} does not exist")
-    return _Defaults(
+    defaults = _Defaults(
         billing_account_id=int(billing_account_id),
         work_type=work_order_in.work_type or it_work_type or "repair",
-        priority=work_order_in.priority or it_priority or "normal",
+        priority=priority,
         estimated_minutes=work_order_in.estimated_minutes or it_minutes or 60,
         location_id=location_id,
     )
+    return defaults, sla.due_times_of(conn, plan_row=plan, start=start)
 
 
 def create_work_order(
@@ -121,16 +129,15 @@ def _create(
     now: datetime,
     tasks: list[str] | None = None,
 ) -> WorkOrderPublic:
-    defaults = _defaults(conn, work_order_in)
-    sla = sla_due_times(conn, agreement_id=work_order_in.agreement_id, priority=defaults.priority, start=now)
+    defaults, due = _context(conn, work_order_in, now)
     prefs = [(r, "preferred") for r in work_order_in.preferred_resource_ids]
     prefs += [(r, "excluded") for r in work_order_in.excluded_resource_ids]
     params: dict[str, Any] = {
         **work_order_in.model_dump(exclude={"required_skills", "preferred_resource_ids", "excluded_resource_ids"}),
         **asdict(defaults),
-        "sla_target_id": sla.target_id,
-        "response_due_at": sla.response_due_at,
-        "resolution_due_at": sla.resolution_due_at,
+        "sla_target_id": due.target_id,
+        "response_due_at": due.response_due_at,
+        "resolution_due_at": due.resolution_due_at,
         "actor": actor,
         "now": now,
         "skill_ids": [s.skill_id for s in work_order_in.required_skills],
@@ -172,12 +179,12 @@ def change_priority(
     domain.ensure_version(work_order.version, version)
     if priority not in {"emergency", "high", "normal", "low"}:
         raise InvalidInput(f"unknown priority {priority!r}")
-    sla = sla_due_times(conn, agreement_id=work_order.agreement_id, priority=priority, start=work_order.created_at)
+    due = sla_due_times(conn, agreement_id=work_order.agreement_id, priority=priority, start=work_order.created_at)
     changes = {
         "priority": priority,
-        "sla_target_id": sla.target_id,
-        "response_due_at": sla.response_due_at,
-        "resolution_due_at": sla.resolution_due_at,
+        "sla_target_id": due.target_id,
+        "response_due_at": due.response_due_at,
+        "resolution_due_at": due.resolution_due_at,
     }
     return queries.update(conn, work_order_id, changes)
 

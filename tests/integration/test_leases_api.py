@@ -111,20 +111,15 @@ def test_two_concurrent_activations_of_one_asset(database_url: str):
 def test_buy_out_drops_later_unbilled_rent_and_charges_the_price(api: TestClient, database_url: str, finance):
     asset = make_asset(database_url)
     lease = make_lease(database_url, asset, activate=True, buyout_price="1000.00")
-    charges = api.get(f"/assets/leases/{lease.id}/charges", headers=finance).json()
-    invoice_id = _invoice(database_url, asset.account_id)
-    with psycopg.connect(database_url) as conn:  # the March rent was invoiced in advance
-        assets_service.mark_period_invoiced(conn, period_id=charges[2]["id"], invoice_id=invoice_id)
     outside = api.post(f"/assets/leases/{lease.id}/buy-out", json={"on": "2024-05-01"}, headers=finance)
     assert outside.status_code == 422 and "ends on 2024-04-30" in outside.json()["error"]["message"]
     bought = api.post(f"/assets/leases/{lease.id}/buy-out", json={"on": "2024-02-10"}, headers=finance)
     assert bought.status_code == 200
     assert (bought.json()["status"], bought.json()["ended_on"]) == ("bought_out", "2024-02-10")
     after = api.get(f"/assets/leases/{lease.id}/charges", headers=finance).json()
-    assert [(c["kind"], c["period_start"], c["amount"], c["invoice_id"]) for c in after] == [
-        ("rent", "2024-01-31", "300.00", None),
-        ("buyout", "2024-02-10", "1000.00", None),
-        ("rent", "2024-03-31", "300.00", invoice_id),
+    assert [(c["kind"], c["period_start"], c["period_end"], c["amount"], c["invoice_id"]) for c in after] == [
+        ("rent", "2024-01-31", "2024-02-10", "103.45", None),  # cut short: 10 of the 29 days to Feb 29
+        ("buyout", "2024-02-10", "2024-02-11", "1000.00", None),
     ]
     assert api.get(f"/assets/{asset.id}", headers=finance).json()["ownership"] == "customer"
     assert (
@@ -154,8 +149,11 @@ def test_terminate_with_and_without_a_fee(api: TestClient, database_url: str, fi
 
     plain = make_lease(database_url, make_asset(database_url), activate=True)
     api.post(f"/assets/leases/{plain.id}/terminate", json={"on": "2024-03-01"}, headers=finance)
-    kinds = [c["kind"] for c in api.get(f"/assets/leases/{plain.id}/charges", headers=finance).json()]
-    assert kinds == ["rent", "rent"]
+    kept = [
+        (c["kind"], c["period_end"], c["amount"])
+        for c in api.get(f"/assets/leases/{plain.id}/charges", headers=finance).json()
+    ]
+    assert kept == [("rent", "2024-02-29", "300.00"), ("rent", "2024-03-01", "9.68")]  # 1 of 31 days: 300 less 290.32
     draft = make_lease(database_url, make_asset(database_url))
     refused = api.post(f"/assets/leases/{draft.id}/terminate", json={"on": "2024-03-01"}, headers=finance)
     assert refused.status_code == 409 and "a lease that is draft cannot terminate" in refused.json()["error"]["message"]

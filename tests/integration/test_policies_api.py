@@ -170,3 +170,45 @@ def test_sla_plan_for_prefers_the_agreement_then_the_default(database_url: str):
         assert calendar.add_business_minutes(datetime(2026, 3, 2, 6, tzinfo=UTC), 60) == datetime(
             2026, 3, 2, 8, tzinfo=UTC
         )  # Monday 08:00 Berlin is 07:00 UTC
+
+
+def test_a_new_work_order_gets_the_target_of_its_agreement_and_resulting_priority(database_url: str):
+    """The intake reads the SLA target in the statement that reads the rest of the order's context: the priority
+    it looks up is the request's, else the incident type's default; the agreement's own target wins."""
+    from service_core.work_orders import service as work_orders_service
+    from service_core.work_orders.schemas import WorkOrderCreate
+    from tests import work_factories as wf
+
+    opened = datetime(2026, 3, 2, 6, tzinfo=UTC)  # a Monday, 07:00 in Berlin
+    with psycopg.connect(database_url) as conn:
+        calendar_id = conn.execute(
+            "INSERT INTO policy.calendars (name, timezone) VALUES ('Ops', 'Europe/Berlin') RETURNING id"
+        ).fetchone()[0]
+        conn.execute(
+            "INSERT INTO policy.calendar_hours (calendar_id, weekday, start_time, end_time) "
+            "VALUES (%s, 0, '08:00', '17:00')",
+            (calendar_id,),
+        )
+        account = insert_account(conn)
+        agreement = insert_agreement(conn, account_id=account, calendar_id=calendar_id)
+        default_high = insert_sla_target(conn, priority="high", response_minutes=120)
+        own_high = insert_sla_target(conn, priority="high", response_minutes=30, agreement_id=agreement)
+        template = wf.incident_type(conn, priority="high")
+
+        def open_order(**fields: object):
+            order_in = WorkOrderCreate(account_id=account, summary="Pump noisy", **fields)
+            return work_orders_service.create_work_order(conn, work_order_in=order_in, actor="test", now=opened)
+
+        by_template = open_order(incident_type_id=template, agreement_id=agreement)
+        assert (by_template.priority, by_template.sla_target_id) == ("high", own_high)
+        # 30 business minutes on the agreement's calendar: from Monday 08:00 Berlin (07:00 UTC)
+        assert by_template.response_due_at == datetime(2026, 3, 2, 7, 30, tzinfo=UTC)
+
+        without_agreement = open_order(incident_type_id=template)
+        assert without_agreement.sla_target_id == default_high
+        assert without_agreement.response_due_at == datetime(2026, 3, 2, 8, tzinfo=UTC)  # 24x7: two hours
+
+        low = open_order(incident_type_id=template, agreement_id=agreement, priority="low")
+        assert (low.priority, low.sla_target_id, low.response_due_at) == ("low", None, None)  # no target for low
+        plain = open_order()
+        assert (plain.priority, plain.work_type, plain.sla_target_id) == ("normal", "repair", None)

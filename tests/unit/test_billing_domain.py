@@ -118,6 +118,51 @@ def test_a_covered_line_has_nothing_to_credit():
         domain.credit_line(covered, original_id=2, credited=CreditedSoFar())
 
 
+def _rent_line(amount: str = "310.00", tax: str = "0.2") -> domain.PricedLine:
+    return price_line(LineDraft("lease L-1: rent", "lease", D(1), D(amount), lease_period_id=9), tax_rate=D(tax))
+
+
+def test_a_share_of_a_rent_line_credits_that_share_of_its_amount_and_tax():
+    rent = _rent_line()
+    assert rent.lease_period_id == 9
+    credit = domain.credit_share_of_line(rent, original_id=4, credited=CreditedSoFar(), numerator=11, denominator=31)
+    assert credit is not None
+    assert (credit.quantity, credit.amount, credit.tax_amount, credit.credits_line_id) == (
+        D("-0.355"),  # 11/31 = 0.3548... of the quantity, to 0.001
+        D("-110.00"),  # 11 of the 31 days of 310.00
+        D("-22.00"),
+        4,
+    )
+    assert credit.lease_period_id is None and credit.description == "credit: lease L-1: rent"
+    rounded = domain.credit_share_of_line(
+        _rent_line("300.00"), original_id=4, credited=CreditedSoFar(), numerator=19, denominator=29
+    )
+    assert rounded is not None and rounded.amount == D("-196.55")  # 196.551... rounds half-up to cents
+
+
+def test_the_whole_share_credits_all_that_remains_and_nothing_left_is_none():
+    rent = _rent_line()
+    so_far = CreditedSoFar(quantity=D("0.5"), amount=D("100.00"), tax=D("20.00"))
+    whole = domain.credit_share_of_line(rent, original_id=4, credited=so_far, numerator=30, denominator=30)
+    assert whole is not None and (whole.quantity, whole.amount, whole.tax_amount) == (
+        D("-0.5"),
+        D("-210.00"),
+        D("-42.00"),
+    )
+    capped = domain.credit_share_of_line(rent, original_id=4, credited=so_far, numerator=29, denominator=30)
+    assert capped is not None and (capped.quantity, capped.amount, capped.tax_amount) == (
+        D("-0.5"),
+        D("-210.00"),
+        D("-42.00"),
+    )  # 29/30 of 310.00 is more than the 210.00 left uncredited
+    done = CreditedSoFar(quantity=D(1), amount=D("310.00"), tax=D("62.00"))
+    assert domain.credit_share_of_line(rent, original_id=4, credited=done, numerator=1, denominator=2) is None
+    with pytest.raises(InvalidInput, match="a share of a line"):
+        domain.credit_share_of_line(rent, original_id=4, credited=CreditedSoFar(), numerator=0, denominator=30)
+    with pytest.raises(InvalidInput, match="a share of a line"):
+        domain.credit_share_of_line(rent, original_id=4, credited=CreditedSoFar(), numerator=31, denominator=30)
+
+
 def test_credit_notes_together_never_exceed_the_invoice():
     domain.credit_fits(invoice_total=D("100.00"), credited_before=D("60.00"), credit_total=D("40.00"))
     with pytest.raises(InvalidInput, match=r"only 40\.00 of the invoice's 100\.00 remains"):

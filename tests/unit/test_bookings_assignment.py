@@ -149,3 +149,16 @@ def test_working_hours_bound_the_slot() -> None:
     assert isinstance(proposal, AssignmentProposal)
     assert proposal.start_at == datetime(2025, 3, 4, 8, 0, tzinfo=UTC)  # next morning
     assert proposal.explanation["chosen"]["sla_margin_minutes"] is None
+
+
+def test_auto_assignment_never_proposes_a_slot_over_the_break() -> None:
+    with_lunch = [Shift(d, time(8), time(17), break_minutes=60) for d in range(5)]  # break 12:00-13:00
+    morning_job = request(estimated_minutes=180, not_before=NOW + timedelta(hours=2))  # from 10:00, 3 hours
+    proposal = propose(morning_job, tech(1, shifts=with_lunch))
+    assert isinstance(proposal, AssignmentProposal)
+    assert (proposal.start_at, proposal.end_at) == (
+        datetime(2025, 3, 3, 13, 0, tzinfo=UTC),
+        datetime(2025, 3, 3, 16, 0, tzinfo=UTC),
+    )  # 10:00-13:00 would run into the break: the first free 3 hours start after it
+    without = propose(morning_job, tech(1))
+    assert isinstance(without, AssignmentProposal) and without.start_at == datetime(2025, 3, 3, 10, 0, tzinfo=UTC)

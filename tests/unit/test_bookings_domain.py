@@ -82,3 +82,28 @@ def test_manual_warnings_flag_outside_hours_and_time_off() -> None:
     assert domain.manual_warnings(inside, shifts=shifts, timezone="UTC", time_off=off) == [
         "during time off: dentist (from 2025-03-03 08:00 UTC)"
     ]
+
+
+def test_free_working_time_leaves_out_each_days_break() -> None:
+    shifts = [Shift(0, time(8), time(16), break_minutes=30), Shift(1, time(8), time(16), break_minutes=30)]
+    free = domain.free_working_time(shifts, "Europe/Amsterdam", at(3, 0), at(4, 12))  # Monday 00:00 to Tuesday 12:00
+    assert free == [
+        (at(3, 7), at(3, 10, 45)),
+        (at(3, 11, 15), at(3, 15)),
+        (at(4, 7), at(4, 10, 45)),
+        (at(4, 11, 15), at(4, 12)),
+    ]
+    assert domain.working_intervals(shifts, "Europe/Amsterdam", at(3, 0), at(4, 12)) == [
+        (at(3, 7), at(3, 15)),
+        (at(4, 7), at(4, 12)),
+    ]
+
+
+def test_a_manual_booking_over_the_break_is_allowed_but_flagged() -> None:
+    shifts = [Shift(0, time(8), time(16), break_minutes=30)]
+    over_lunch = (at(3, 11), at(3, 13))
+    assert domain.manual_warnings(over_lunch, shifts=shifts, timezone="UTC", time_off=[]) == [
+        "during the break (from 2025-03-03 11:45 UTC, 30 min)"
+    ]
+    morning = (at(3, 9), at(3, 11, 45))
+    assert domain.manual_warnings(morning, shifts=shifts, timezone="UTC", time_off=[]) == []

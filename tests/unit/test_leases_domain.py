@@ -9,12 +9,13 @@ import pytest
 
 from service_core.assets.lease_domain import (
     Charge,
+    RentAfterEnd,
     add_months,
     end_early_problem,
     natural_end_problem,
     next_status,
     one_day_charge,
-    rent_dropped_by_early_end,
+    rent_after_early_end,
     schedule,
 )
 from service_core.exceptions import InvalidTransition
@@ -138,13 +139,26 @@ def test_ending_early_must_fall_within_the_lease():
     assert end_early_problem(on=end, start=start, end=end) == "the lease ends on 2024-12-31 anyway"
 
 
-def test_ending_early_drops_only_later_uninvoiced_rent():
-    on = date(2024, 6, 1)
-    assert rent_dropped_by_early_end(kind="rent", period_start=date(2024, 6, 1), on=on, invoiced=False)
-    assert rent_dropped_by_early_end(kind="rent", period_start=date(2024, 7, 1), on=on, invoiced=False)
-    assert not rent_dropped_by_early_end(kind="rent", period_start=date(2024, 7, 1), on=on, invoiced=True)
-    assert not rent_dropped_by_early_end(kind="rent", period_start=date(2024, 5, 1), on=on, invoiced=False)
-    assert not rent_dropped_by_early_end(kind="deposit", period_start=date(2024, 7, 1), on=on, invoiced=False)
+def test_ending_early_no_longer_owes_rent_from_that_day_on():
+    on = date(2024, 6, 11)
+    june, july = (date(2024, 6, 1), date(2024, 7, 1)), (date(2024, 7, 1), date(2024, 8, 1))
+
+    def after(kind: str, period: tuple[date, date]) -> RentAfterEnd | None:
+        return rent_after_early_end(kind=kind, period_start=period[0], period_end=period[1], on=on)
+
+    assert after("rent", june) == RentAfterEnd(days=30, days_after_end=20)
+    assert after("rent", july) == RentAfterEnd(days=31, days_after_end=31)
+    assert after("rent", july).whole and not after("rent", june).whole  # type: ignore[union-attr]
+    assert after("rent", (date(2024, 5, 1), date(2024, 6, 1))) is None  # over before the end
+    assert after("rent", (date(2024, 5, 11), on)) is None  # ends the very day
+    assert after("rent", (on, date(2024, 7, 11))) == RentAfterEnd(days=30, days_after_end=30)
+    assert after("deposit", july) is None and after("termination_fee", june) is None
+
+
+def test_the_share_after_the_end_is_prorated_by_day_and_rounded_to_cents():
+    assert RentAfterEnd(days=31, days_after_end=11).share_of(Decimal("310.00")) == Decimal("110.00")
+    assert RentAfterEnd(days=29, days_after_end=19).share_of(Decimal("300.00")) == Decimal("196.55")
+    assert RentAfterEnd(days=30, days_after_end=30).share_of(Decimal("150.00")) == Decimal("150.00")
 
 
 def test_a_lease_ends_as_agreed_only_from_its_end_date():
