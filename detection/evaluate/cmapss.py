@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from detection.rul import Engine, FloatArray, ModelConfig, RulModel, phm08_score, rmse
+from detection.rul import Engine, FloatArray, ModelConfig, RulModel, engine_folds, phm08_score, rmse
 
 log = logging.getLogger(__name__)
 
@@ -48,15 +48,18 @@ def load_truth(path: Path) -> FloatArray:
     return np.loadtxt(path, dtype=np.float64, ndmin=1).reshape(-1)
 
 
+def cut_rul(length: int, rng: np.random.Generator) -> int:
+    """Cycles left at a random cut of a run of `length` cycles, as the C-MAPSS test set has them: between
+    `MIN_RUL` and `MAX_RUL`, keeping at least `MIN_HISTORY` cycles of history when the run is long enough."""
+    return int(rng.integers(MIN_RUL, max(min(MAX_RUL, length - MIN_HISTORY), MIN_RUL) + 1))
+
+
 def truncate(engines: Sequence[Engine], seed: int) -> tuple[list[Engine], FloatArray]:
-    """Cut run-to-failure engines at random cycles, as the C-MAPSS test set does (true RUL up to about 145 and
-    at least 31 cycles of history): the histories and their true RUL."""
+    """Cut run-to-failure engines at random cycles (`cut_rul`): the histories and their true RUL."""
     rng = np.random.default_rng(seed)
     cut, truth = [], []
     for engine in engines:
-        length = len(engine.cycles)
-        rul = int(rng.integers(MIN_RUL, max(min(MAX_RUL, length - MIN_HISTORY), MIN_RUL) + 1))
-        keep = max(length - rul, 1)
+        keep = max(len(engine.cycles) - cut_rul(len(engine.cycles), rng), 1)
         cut.append(Engine(engine.unit, engine.cycles[:keep], engine.sensors[:keep]))
         truth.append(float(engine.cycles[-1] - engine.cycles[keep - 1]))
     return cut, np.array(truth)
@@ -102,4 +105,49 @@ def evaluate(train: Sequence[Engine], test: Sequence[Engine], truth: FloatArray)
         mean_band_width=float(np.mean(high - low)),
         config=config,
         validation_rmse=validation,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CrossValidation:
+    """Scores of one configuration over engine-wise folds, at random cuts of each held-out engine."""
+
+    rmse: float  # against the true RUL at the cut, as `evaluate` scores the test engines
+    capped_rmse: float  # against the true RUL capped at the model's cap
+    phm08_per_engine: float  # mean PHM08 term per cut
+    cuts: int
+    band_coverage: float | None = None  # share of true RUL inside the band (when the band was fitted)
+    mean_band_width: float | None = None
+
+
+def cross_validate(engines: Sequence[Engine], config: ModelConfig, *, folds: int = 5, cuts: int = 10,
+                   seed: int = 0, band: bool = False) -> CrossValidation:  # fmt: skip
+    """Fit `config` on all folds but one (engine-wise), score `cuts` random cuts (`cut_rul`) of every engine of
+    the held-out fold, over every fold.  Features are causal, so the estimate at a cut is the estimate at that
+    cycle of the whole engine's path."""
+    rng = np.random.default_rng(seed + 1)
+    point, low, high, truth = [], [], [], []
+    for held in engine_folds(len(engines), folds, seed):
+        held_set = set(held.tolist())
+        model = RulModel(config)
+        model.fit([e for i, e in enumerate(engines) if i not in held_set], band=band)
+        for i in held:
+            engine = engines[i]
+            path = model.path(engine)
+            rows = np.array([len(engine.cycles) - 1 - cut_rul(len(engine.cycles), rng) for _ in range(cuts)])
+            rows = np.maximum(rows, 0)
+            estimate = path[rows]
+            lower, upper = model.band_around(estimate)
+            point.append(estimate)
+            low.append(lower)
+            high.append(upper)
+            truth.append(engine.cycles[-1] - engine.cycles[rows])
+    p, lo, hi, t = (np.concatenate(a) for a in (point, low, high, truth))
+    return CrossValidation(
+        rmse=rmse(p, t),
+        capped_rmse=rmse(p, np.minimum(t, config.cap)),
+        phm08_per_engine=phm08_score(p, t) / len(t),
+        cuts=len(t),
+        band_coverage=float(np.mean((t >= lo) & (t <= hi))) if band else None,
+        mean_band_width=float(np.mean(hi - lo)) if band else None,
     )

@@ -26,7 +26,7 @@ SELECT ({accounts_service.PAYER_SQL}), it.id, it.work_type, it.estimated_minutes
 FROM (SELECT 1) AS one
 LEFT JOIN work.incident_types it ON it.id = %(it)s
 CROSS JOIN LATERAL (SELECT coalesce(%(priority)s, it.default_priority, 'normal') AS priority) AS chosen
-LEFT JOIN LATERAL policy.sla_target_for(%(agreement)s, chosen.priority) AS plan ON true
+LEFT JOIN LATERAL policy.sla_target_for(%(agreement)s::int, chosen.priority) AS plan ON true
 """
 
 _INSERT = f"""

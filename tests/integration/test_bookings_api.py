@@ -169,3 +169,35 @@ def test_auto_assign_books_the_best_technician_and_explains(database_url: str) -
         refused(api.post(f"/work-orders/{nobody['id']}/auto-assign", headers=h), 409, "excluded on this work order")
         tech = bearer(w.tech_user)
         refused(api.post(f"/work-orders/{nobody['id']}/auto-assign", headers=tech), 403, "may not")
+
+
+def test_breaks_are_not_available_to_auto_assignment_and_flagged_on_manual_bookings(database_url: str) -> None:
+    w = build(database_url)
+    with psycopg.connect(database_url) as conn:  # 08:00-17:00 UTC every day, an hour's break: 12:00-13:00
+        conn.execute(
+            "UPDATE resources.working_hours SET start_time = '08:00', end_time = '17:00', break_minutes = 60 "
+            "WHERE resource_id = %s",
+            (w.tech_id,),
+        )
+    with api_client(database_url) as api:
+        h = headers_for(database_url, Role.DISPATCHER)
+        spans = ok(api.get(f"/resources/{w.tech_id}/availability", params={"day": "2030-01-07"}, headers=h))
+        assert spans == [
+            {"start": "2030-01-07T08:00:00Z", "end": "2030-01-07T12:00:00Z"},
+            {"start": "2030-01-07T13:00:00Z", "end": "2030-01-07T17:00:00Z"},
+        ]
+        wo = open_order(api, h, w, priority="low", excluded_resource_ids=[w.other_tech_id])  # no SLA deadline
+        lunch = {"resource_id": w.tech_id, "start_at": "2030-01-07T11:30:00Z", "end_at": "2030-01-07T12:30:00Z"}
+        manual = open_order(api, h, w)
+        assert ok(api.post(f"/work-orders/{manual['id']}/bookings", json=lunch, headers=h), 201)["warnings"] == [
+            "during the break (from 2030-01-07 12:00 UTC, 60 min)"
+        ]
+    with psycopg.connect(database_url) as conn:
+        monday_morning = datetime(2030, 1, 7, 10, 0, tzinfo=UTC)
+        booking = bookings_service.auto_assign(conn, work_order_id=wo["id"], actor="user:1", now=monday_morning)
+    # 81 minutes of work: 10:00 is taken until 12:30 (the manual booking), the break until 13:00
+    assert (booking.resource_id, booking.start_at, booking.end_at) == (
+        w.tech_id,
+        datetime(2030, 1, 7, 13, 0, tzinfo=UTC),
+        datetime(2030, 1, 7, 14, 21, tzinfo=UTC),
+    )
