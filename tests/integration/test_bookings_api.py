@@ -193,9 +193,9 @@ def test_breaks_are_not_available_to_auto_assignment_and_flagged_on_manual_booki
             "during the break (from 2030-01-07 12:00 UTC, 60 min)"
         ]
     with psycopg.connect(database_url) as conn:
-        monday_morning = datetime(2030, 1, 7, 10, 0, tzinfo=UTC)
+        monday_morning = datetime(2030, 1, 7, 10, 30, tzinfo=UTC)
         booking = bookings_service.auto_assign(conn, work_order_id=wo["id"], actor="user:1", now=monday_morning)
-    # 81 minutes of work: 10:00 is taken until 12:30 (the manual booking), the break until 13:00
+    # 81 minutes of work from 10:30 run into the manual booking (to 12:30), then the break: 13:00 is the first fit
     assert (booking.resource_id, booking.start_at, booking.end_at) == (
         w.tech_id,
         datetime(2030, 1, 7, 13, 0, tzinfo=UTC),
