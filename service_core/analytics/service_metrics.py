@@ -1,6 +1,8 @@
 """Reliability and service quality over a period: MTTR, MTBF, first-time fix, repeat visits, SLA compliance.
 
-Corrective work is `repair` work.  A work order counts in the period when it was completed in [start, end).
+Corrective work is `repair` work.  A work order counts in the period when it was completed in [start, end).  SLA
+compliance is the SLA clock's (policies): resolved by completion within the resolution target, paused time counted
+in the target calendar's business minutes.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from psycopg.rows import dict_row
 
 from service_core.analytics import domain
 from service_core.analytics.schemas import ServiceGrouping, ServiceMetrics, ServiceReport
+from service_core.policies import service as policies_service
 
 _GROUP_SQL = {
     ServiceGrouping.NONE: ("NULL::text", "NULL::text"),
@@ -22,8 +25,8 @@ _GROUP_SQL = {
     ServiceGrouping.ACCOUNT: ("wo.account_id::text", "acc.name"),
 }
 
-# Paused time of the SLA clock, pause → next resume/stop (or completion): added to the stored resolution due time.
-# The stored due time already counts business hours; a pause is added as elapsed time (exact for 24x7 targets).
+# Whether the SLA resolution target was met is the SLA clock's verdict at completion (policies domain), judged for
+# all completed orders in one batch after this query.
 _COMPLETED_SQL = """
 WITH done AS (
     SELECT wo.*, {key} AS group_key, {name} AS group_name
@@ -33,7 +36,7 @@ WITH done AS (
     LEFT JOIN crm.accounts AS acc ON acc.id = wo.account_id
     WHERE wo.completed_at >= %(start)s AND wo.completed_at < %(end)s AND wo.status IN ('completed', 'posted')
 )
-SELECT d.group_key, d.group_name, d.work_type, d.resolution_code,
+SELECT d.id, d.completed_at, d.group_key, d.group_name, d.work_type, d.resolution_code,
        extract(epoch FROM d.completed_at - d.created_at) / 3600.0 AS repair_hours,
        (SELECT count(*) FROM work.bookings AS b WHERE b.work_order_id = d.id AND b.status = 'completed') AS visits,
        EXISTS (SELECT 1 FROM work.work_orders AS f WHERE f.parent_id = d.id) AS has_follow_up,
@@ -43,14 +46,7 @@ SELECT d.group_key, d.group_name, d.work_type, d.resolution_code,
            WHERE r.asset_id = d.asset_id AND r.id <> d.id AND r.work_type = 'repair' AND r.status <> 'canceled'
              AND r.created_at > d.completed_at AND r.created_at <= d.completed_at + make_interval(days => %(repeat)s)
        ) AS repeated,
-       d.resolution_due_at IS NOT NULL AS sla_measured,
-       d.completed_at <= d.resolution_due_at + coalesce((
-           SELECT sum(coalesce((
-               SELECT min(n.at) FROM work.sla_events AS n
-               WHERE n.work_order_id = p.work_order_id AND n.event IN ('resume', 'stop') AND (n.at, n.id) > (p.at, p.id)
-           ), d.completed_at) - p.at)
-           FROM work.sla_events AS p WHERE p.work_order_id = d.id AND p.event = 'pause'
-       ), interval '0') AS sla_met
+       d.resolution_due_at IS NOT NULL AS sla_measured
 FROM done AS d
 """
 
@@ -73,9 +69,13 @@ def service_report(
     with conn.cursor(row_factory=dict_row) as cur:
         completed = cur.execute(_COMPLETED_SQL.format(key=key, name=name), params).fetchall()
         failures = cur.execute(_FAILURES_SQL.format(key=key), params).fetchall()
+    met = policies_service.resolutions_within_sla(
+        conn, resolved_at={r["id"]: r["completed_at"] for r in completed if r["sla_measured"]}
+    )
     by_group: dict[str | None, list[dict[str, Any]]] = defaultdict(list)
     names: dict[str | None, str | None] = {}
     for row in completed:
+        row["sla_met"] = met.get(row["id"], False)
         by_group[row["group_key"]].append(row)
         names[row["group_key"]] = row["group_name"]
     failure_times: dict[str | None, dict[int, list[datetime]]] = defaultdict(lambda: defaultdict(list))

@@ -12,8 +12,8 @@ from service_core.analytics.schemas import TechnicianUtilization, UtilizationRep
 
 
 def utilization_report(conn: psycopg.Connection, *, start: date, end: date) -> UtilizationReport:
-    """Per active technician, for the days [start, end): available hours (working hours minus time off) and the
-    work and travel hours they logged within them."""
+    """Per active technician, for the days [start, end): available hours (working hours minus breaks and time
+    off) and the work and travel hours they logged within them."""
     from service_core.resources import service as resources_service
 
     technicians = conn.execute(

@@ -6,7 +6,8 @@ Functions take an open connection; the caller owns the transaction.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -42,6 +43,31 @@ class _OrderClockRow:
     sla_target_id: int | None
     created_at: datetime
     responded_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class _JudgedOrderRow:
+    id: int
+    priority: str
+    status: str
+    agreement_id: int | None
+    sla_target_id: int | None
+    created_at: datetime
+    responded_at: datetime | None
+    resolution_due_at: datetime
+
+    @property
+    def clock_row(self) -> _OrderClockRow:
+        return _OrderClockRow(
+            self.id, self.priority, self.status, self.agreement_id, self.sla_target_id, self.created_at,
+            self.responded_at,
+        )  # fmt: skip
+
+    @property
+    def plan_of_stored_due(self) -> SlaPlan:
+        """24x7 counting up to the stored resolution due time (for an order whose target is gone)."""
+        minutes = max(0, math.ceil((self.resolution_due_at - self.created_at).total_seconds() / 60))
+        return SlaPlan(target_id=self.sla_target_id, response_minutes=minutes, resolution_minutes=minutes)
 
 
 def get_calendar(conn: psycopg.Connection, *, calendar_id: int) -> BusinessCalendar:
@@ -153,6 +179,40 @@ def _events(conn: psycopg.Connection, work_order_ids: list[int]) -> dict[int, li
     for order_id, at, event, reason in rows:
         by_order.setdefault(order_id, []).append(ClockEvent(at=at, event=event, reason=reason))
     return by_order
+
+
+def resolutions_within_sla(conn: psycopg.Connection, *, resolved_at: Mapping[int, datetime]) -> dict[int, bool]:
+    """Per work order (id → when it was resolved) that has a resolution due time: whether its SLA clock had the
+    resolution target met then, paused time counted in its calendar's business minutes.  Batched: one query for
+    the orders, one for their clock events, and one plan lookup per distinct target.
+
+    An order whose target no longer resolves to a plan is judged 24x7 against its stored due time.
+    """
+    ids = sorted(resolved_at)
+    with conn.cursor(row_factory=class_row(_JudgedOrderRow)) as cur:
+        cur.execute(
+            "SELECT id, priority, status, agreement_id, sla_target_id, created_at, responded_at, resolution_due_at "
+            "FROM work.work_orders WHERE id = ANY(%s) AND resolution_due_at IS NOT NULL",
+            (ids,),
+        )
+        orders = cur.fetchall()
+    events = _events(conn, [o.id for o in orders])
+    plans: dict[tuple[int | None, int | None, str], SlaPlan | None] = {}
+    verdicts = {}
+    for order in orders:
+        key = (order.sla_target_id, order.agreement_id, order.priority)
+        if key not in plans:
+            plans[key] = _plan_for_order(conn, order.clock_row)
+        status = compute_clock(
+            opened_at=order.created_at,
+            events=events.get(order.id, []),
+            plan=plans[key] or order.plan_of_stored_due,
+            responded_at=order.responded_at,
+            now=resolved_at[order.id],
+            work_order_id=order.id,
+        )
+        verdicts[order.id] = not status.resolution.breached
+    return verdicts
 
 
 def run_escalations(conn: psycopg.Connection, *, now: datetime) -> list[EscalationPublic]:
