@@ -161,6 +161,7 @@ def post_work_order(
         "status": "posted",
         "posted_at": datetime.now(UTC),
         "posted_by": domain.parse_user_id(actor),
+        "posted_by_actor": actor,
         "posted_force_reason": post_in.reason if post_in.force else None,
     }
     posted = queries.update(conn, work_order_id, changes)

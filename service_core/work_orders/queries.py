@@ -15,7 +15,7 @@ COLUMNS = (
     "id, number, account_id, billing_account_id, location_id, asset_id, incident_type_id, work_type, priority, "
     "source, status, summary, description, agreement_id, pm_plan_id, pm_due_date, parent_id, condition_id, "
     "estimated_minutes, window_start, window_end, sla_target_id, response_due_at, resolution_due_at, "
-    "responded_at, completed_at, posted_at, posted_by, canceled_at, cancel_reason, resolution_code, "
+    "responded_at, completed_at, posted_at, posted_by, posted_by_actor, canceled_at, cancel_reason, resolution_code, "
     "resolution_notes, created_by, created_at, updated_at, version"
 )
 LINE_COLUMNS = (

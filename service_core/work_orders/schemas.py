@@ -96,6 +96,9 @@ class WorkOrderPublic(BaseModel):
     completed_at: datetime | None
     posted_at: datetime | None
     posted_by: int | None
+    posted_by_actor: str | None = Field(
+        description="who posted it, as `created_by` names callers: `user:7` or `api_key:3`"
+    )
     canceled_at: datetime | None
     cancel_reason: str | None
     resolution_code: str | None
