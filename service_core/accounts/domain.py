@@ -28,8 +28,20 @@ def billing_fields_in(fields: Iterable[str]) -> list[str]:
     return sorted(set(fields) & BILLING_FIELDS)
 
 
-def payer_problem(*, account_id: int | None, kind: str, payer_id: int | None, payer_kind: str | None) -> str | None:
-    """Why `payer_id` may not pay for an account of `kind`, or None when the arrangement is valid."""
+def payer_problem(
+    *,
+    account_id: int | None,
+    kind: str,
+    payer_id: int | None,
+    payer_kind: str | None,
+    payers_payer_id: int | None = None,
+    pays_for_others: bool = False,
+) -> str | None:
+    """Why `payer_id` may not pay for an account of `kind`, or None when the arrangement is valid.
+
+    Billing is one level deep: the payer pays its own bills (`payers_payer_id`, the payer's own billing account, is
+    none or itself), and an account that pays for others (`pays_for_others`) is not billed to another account, so
+    the account named as payer is always the one invoiced."""
     if payer_id is None:
         return None if kind in BILLING_CAPABLE else "a service-only account needs a billing account that pays"
     if account_id is not None and payer_id == account_id:
@@ -38,6 +50,10 @@ def payer_problem(*, account_id: int | None, kind: str, payer_id: int | None, pa
         return f"billing account {payer_id} does not exist"
     if payer_kind not in BILLING_CAPABLE:
         return f"account {payer_id} is a service-only account and cannot pay"
+    if payers_payer_id is not None and payers_payer_id != payer_id:
+        return f"account {payer_id} is billed to account {payers_payer_id}; name account {payers_payer_id} as payer"
+    if pays_for_others:
+        return "an account that pays for other accounts pays its own bills and cannot be billed to another"
     return None
 
 

@@ -189,21 +189,35 @@ def _ensure_may_set(fields: Any, may_set_billing: bool) -> None:
 
 
 def _ensure_payer(conn: psycopg.Connection, *, account_id: int | None, kind: str, payer_id: int | None) -> None:
-    payer_kind = None
+    payer_kind = payers_payer_id = None
+    pays_for_others = False
     if payer_id is not None:
-        row = conn.execute("SELECT kind FROM crm.accounts WHERE id = %s FOR SHARE", (payer_id,)).fetchone()
-        payer_kind = row[0] if row else None
-    problem = domain.payer_problem(account_id=account_id, kind=kind, payer_id=payer_id, payer_kind=payer_kind)
+        row = conn.execute(
+            "SELECT kind, billing_account_id FROM crm.accounts WHERE id = %s FOR SHARE", (payer_id,)
+        ).fetchone()
+        payer_kind, payers_payer_id = row if row else (None, None)
+        if account_id is not None and payer_id != account_id and kind in domain.BILLING_CAPABLE:
+            # (a service-only account that pays for others is refused on that ground, with a 409, by the caller)
+            pays_for_others = _dependents(conn, account_id) > 0
+    problem = domain.payer_problem(
+        account_id=account_id, kind=kind, payer_id=payer_id, payer_kind=payer_kind,
+        payers_payer_id=payers_payer_id, pays_for_others=pays_for_others,
+    )  # fmt: skip
     if problem is not None:
         raise InvalidInput(f"billing_account_id: {problem}")
 
 
-def _ensure_pays_for_nobody(conn: psycopg.Connection, account_id: int) -> None:
+def _dependents(conn: psycopg.Connection, account_id: int) -> int:
+    """How many other accounts `account_id` pays for."""
     row = conn.execute(
         "SELECT count(*) FROM crm.accounts WHERE billing_account_id = %s AND id <> %s", (account_id, account_id)
     ).fetchone()
-    if row and row[0]:
-        raise Conflict(f"account {account_id} pays for {row[0]} other account(s) and must stay billing-capable")
+    return int(row[0]) if row else 0
+
+
+def _ensure_pays_for_nobody(conn: psycopg.Connection, account_id: int) -> None:
+    if dependents := _dependents(conn, account_id):
+        raise Conflict(f"account {account_id} pays for {dependents} other account(s) and must stay billing-capable")
 
 
 def _ensure_price_list(conn: psycopg.Connection, price_list_id: int | None) -> None:

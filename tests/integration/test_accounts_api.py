@@ -123,6 +123,25 @@ def test_a_payer_cannot_become_service_only_while_it_pays_for_others(api: TestCl
     assert demoted.status_code == 409 and "pays for 1 other account" in demoted.json()["error"]["message"]
 
 
+def test_billing_is_one_level_deep(api: TestClient, database_url: str, finance):
+    group = make_account(database_url, kind="billing")
+    branch = make_account(database_url, kind="both", billing_account_id=group.id)
+    site = {"number": "S-9", "name": "Site", "kind": "service", "billing_account_id": branch.id}
+    chained = api.post("/accounts", json=site, headers=finance)
+    assert chained.status_code == 422
+    assert f"billed to account {group.id}; name account {group.id} as payer" in chained.json()["error"]["message"]
+    assert api.post("/accounts", json={**site, "billing_account_id": group.id}, headers=finance).status_code == 201
+
+    payer = make_account(database_url, kind="both")
+    make_account(database_url, kind="service", billing_account_id=payer.id)
+    billed_on = api.patch(f"/accounts/{payer.id}", json={"billing_account_id": group.id}, headers=finance)
+    assert billed_on.status_code == 422 and "pays its own bills" in billed_on.json()["error"]["message"]
+    with psycopg.connect(database_url) as conn:
+        assert conn.execute("SELECT billing_account_id FROM crm.accounts WHERE id = %s", (payer.id,)).fetchone() == (
+            None,
+        )
+
+
 def test_roles(api: TestClient, database_url: str, dispatcher, finance):
     viewer, technician = headers_for(database_url, Role.VIEWER), headers_for(database_url, Role.TECHNICIAN)
     new = {"number": "R-1", "name": "Roles"}

@@ -92,6 +92,15 @@ def test_registering_with_a_password_lifts_a_revocation(api: TestClient, databas
     assert stored is not None and verify_mosquitto_hash("second-password", stored)
 
 
+HANGUP_EXIT = 42
+STAND_IN_BROKER = (
+    "import signal, sys, time\n"
+    f"signal.signal(signal.SIGHUP, lambda *_: sys.exit({HANGUP_EXIT}))\n"
+    "print('ready', flush=True)\n"
+    "time.sleep(60)\n"
+)
+
+
 def test_cli_add_rotate_revoke_and_sync(database_url: str, tenant: str, tmp_path: Path, monkeypatch):
     monkeypatch.setenv("ASSETPULSE_DATABASE_URL", database_url)
     monkeypatch.setenv("ASSETPULSE_ENVIRONMENT", "development")
@@ -104,13 +113,15 @@ def test_cli_add_rotate_revoke_and_sync(database_url: str, tenant: str, tmp_path
     duplicate = runner.invoke(cli_app, ["devices", "add", "--tenant", tenant, "-d", "p:1", "--type", "pump"])
     assert isinstance(duplicate.exception, Conflict), duplicate.output
 
-    # a process standing in for the broker: it must receive exactly one SIGHUP
-    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    # a process standing in for the broker: it must receive exactly one SIGHUP.  It handles the signal itself (a
+    # runner started under nohup passes SIGHUP on ignored) and says when it is ready for it.
+    sleeper = subprocess.Popen([sys.executable, "-c", STAND_IN_BROKER], stdout=subprocess.PIPE, text=True)
+    assert sleeper.stdout is not None and sleeper.stdout.readline() == "ready\n"
     files = ["--password-file", str(tmp_path / "passwd"), "--acl-file", str(tmp_path / "acl")]
     try:
         synced = runner.invoke(cli_app, ["broker", "sync-auth", *files, "--pid", str(sleeper.pid)])
         assert synced.exit_code == 0, synced.output
-        assert sleeper.wait(timeout=10) == -signal.SIGHUP
+        assert sleeper.wait(timeout=10) == HANGUP_EXIT
     finally:
         if sleeper.poll() is None:
             os.kill(sleeper.pid, signal.SIGKILL)

@@ -77,6 +77,16 @@ def test_payer_rules(kind, payer_id, payer_kind, problem):
     assert payer_problem(account_id=1, kind=kind, payer_id=payer_id, payer_kind=payer_kind) == problem
 
 
+def test_billing_is_one_level_deep():
+    billed_elsewhere = payer_problem(account_id=1, kind="service", payer_id=2, payer_kind="both", payers_payer_id=3)
+    assert billed_elsewhere == "account 2 is billed to account 3; name account 3 as payer"
+    assert payer_problem(account_id=1, kind="service", payer_id=2, payer_kind="both", payers_payer_id=2) is None
+    paying_for_others = payer_problem(account_id=1, kind="both", payer_id=2, payer_kind="billing", pays_for_others=True)
+    assert paying_for_others == (
+        "an account that pays for other accounts pays its own bills and cannot be billed to another"
+    )
+
+
 def test_billing_fields_are_named_sorted():
     assert billing_fields_in({"name", "tax_rate", "currency", "email"}) == ["currency", "tax_rate"]
     assert billing_fields_in({"name", "phone"}) == []
