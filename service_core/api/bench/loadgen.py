@@ -70,6 +70,7 @@ class Sample:
     latency_ms: float
     ok: bool
     status: int
+    due_s: float  # when it was due, seconds after the measured part began
 
 
 CONNECTIONS = 48  # concurrent requests at most: one keep-alive connection per worker, no queue inside the client
@@ -107,7 +108,7 @@ async def run(
                 if delay > 0:
                     await asyncio.sleep(delay)
                 measured = i >= rate * warmup
-                await _one(client, plan[i], rng, ctx, due, samples if measured else None)
+                await _one(client, plan[i], rng, ctx, due, start + warmup, samples if measured else None)
 
         await asyncio.gather(*(worker() for _ in range(CONNECTIONS)))
         elapsed = time.perf_counter() - start - warmup
@@ -120,6 +121,7 @@ async def _one(  # noqa: PLR0917
     rng: random.Random,
     ctx: dict[str, Any],
     scheduled: float,
+    measured_from: float,
     samples: list[Sample] | None,
 ) -> None:
     try:
@@ -129,7 +131,8 @@ async def _one(  # noqa: PLR0917
     except (aiohttp.ClientError, TimeoutError):
         ok, status = False, 0
     if samples is not None:
-        samples.append(Sample(op.name, (time.perf_counter() - scheduled) * 1000, ok, status))
+        latency = (time.perf_counter() - scheduled) * 1000
+        samples.append(Sample(op.name, latency, ok, status, scheduled - measured_from))
 
 
 def summarize(samples: list[Sample], elapsed: float) -> dict[str, Any]:
@@ -151,7 +154,24 @@ def summarize(samples: list[Sample], elapsed: float) -> dict[str, Any]:
             "statuses": dict(sorted(_count_statuses(group).items())),
         }
 
-    return {**figures(samples), "seconds": round(elapsed, 2), "operations": {k: figures(v) for k, v in by_op.items()}}
+    return {
+        **figures(samples),
+        "seconds": round(elapsed, 2),
+        "operations": {k: figures(v) for k, v in by_op.items()},
+        "p95_ms_by_slice": p95_by_slice(samples, SLICE_SECONDS),
+    }
+
+
+SLICE_SECONDS = 5.0
+
+
+def p95_by_slice(samples: list[Sample], width: float) -> list[float]:
+    """The p95 latency of the requests due in each `width`-second slice of the measured part, in order: whether
+    the tail is spread evenly or comes from a few bad moments (a checkpoint, a vacuum, a pause)."""
+    slices: dict[int, list[float]] = defaultdict(list)
+    for s in samples:
+        slices[int(s.due_s // width)].append(s.latency_ms)
+    return [round(percentile(slices[k], 95) or 0.0, 1) for k in sorted(slices)]
 
 
 def _count_statuses(group: list[Sample]) -> dict[str, int]:
@@ -176,7 +196,7 @@ def main() -> None:
     headers = {"Authorization": f"Bearer {args.token}"}
     ctx = {"accounts": args.accounts, "assets": args.assets}
     ops = [BASELINES[args.only]] if args.only else list(OPERATIONS.values())
-    result = asyncio.run(
+    result = _event_loop_runner()(
         run(
             args.base_url,
             headers,
@@ -189,6 +209,16 @@ def main() -> None:
         )
     )
     print(json.dumps(result))
+
+
+def _event_loop_runner() -> Callable[[Any], Any]:
+    """uvloop's runner where it is installed (with uvicorn[standard], off Windows): the generator shares the
+    machine with the server it measures, so the less CPU it takes per request the less it disturbs the figures."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run
+    return uvloop.run
 
 
 if __name__ == "__main__":

@@ -74,6 +74,7 @@ def _report(
         and result["p95_ms"] < TARGET_P95_MS
         and result["errors"] == 0,
         "operations": result["operations"],
+        "p95_ms_by_slice": result["p95_ms_by_slice"],
         "baseline_health": {k: baseline[k] for k in ("rps", "p50_ms", "p95_ms", "errors")},
         "p95_ratio_to_health": round(result["p95_ms"] / baseline["p95_ms"], 2) if baseline["p95_ms"] else None,
         "database": {k: int(v) if k != "seed_seconds" else v for k, v in seeded.items()},
