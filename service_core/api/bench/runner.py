@@ -55,8 +55,21 @@ def run_api_bench(config: ApiBenchConfig) -> dict[str, Any]:
             api_command(workers=config.workers), env=api_env(url, secret=secret, pool_min=4, pool_max=16)
         ) as base_url:
             baseline = _load(base_url, token, config, operation_filter="health")
+            loaded_from = datetime.now(UTC)
             result = _load(base_url, token, config, operation_filter=None)
+        result["created"] = _created_since(url, loaded_from)
     return _report(result, baseline, seeded, config)
+
+
+def _created_since(url: str, since: datetime) -> dict[str, int]:
+    """The work orders the run created, and how many of them the intake gave SLA due times (so the figures are
+    of the whole intake, the business-calendar arithmetic included)."""
+    with psycopg.connect(url) as conn:
+        row = conn.execute(
+            "SELECT count(*), count(resolution_due_at) FROM work.work_orders WHERE created_at >= %s", (since,)
+        ).fetchone()
+    total, timed = row if row else (0, 0)
+    return {"work_orders": int(total), "with_sla_due_times": int(timed)}
 
 
 def _report(
@@ -75,6 +88,7 @@ def _report(
         and result["errors"] == 0,
         "operations": result["operations"],
         "p95_ms_by_slice": result["p95_ms_by_slice"],
+        "created_during_run": result["created"],
         "baseline_health": {k: baseline[k] for k in ("rps", "p50_ms", "p95_ms", "errors")},
         "p95_ratio_to_health": round(result["p95_ms"] / baseline["p95_ms"], 2) if baseline["p95_ms"] else None,
         "database": {k: int(v) if k != "seed_seconds" else v for k, v in seeded.items()},

@@ -1,4 +1,5 @@
-"""A large service history in a few set-based statements: accounts, sites, assets, work orders and invoices.
+"""A large service history in a few set-based statements: accounts, sites, assets, an SLA policy on a
+business-hours calendar, work orders and invoices.
 
 Audit triggers are disabled while the bulk rows go in (a benchmark database, not a business record) and enabled
 again afterwards, so the measured requests pay the audit cost as production does.
@@ -40,6 +41,22 @@ _STATEMENTS = (
        SELECT l.account_id, l.id, 1 + g %% 3, 'Asset ' || g, 'M-' || (g %% 7), 'SN' || lpad(g::text, 8, '0'),
               (ARRAY['low', 'medium', 'high', 'critical'])[1 + g %% 4]
        FROM generate_series(1, %(assets)s) AS g JOIN crm.locations AS l ON l.id = 1 + g %% %(accounts)s""",
+    # the SLA policy every new order is timed by, as a real service company has one: business hours on weekdays
+    # in the sites' time zone with public holidays (the intake computes due times on that calendar), 24x7 for
+    # emergencies
+    """INSERT INTO policy.calendars (name, timezone) VALUES ('Business hours', 'Europe/Amsterdam')""",
+    """INSERT INTO policy.calendar_hours (calendar_id, weekday, start_time, end_time)
+       SELECT c.id, d, '08:00', '17:00' FROM policy.calendars c, generate_series(0, 4) AS d""",
+    """INSERT INTO policy.holidays (calendar_id, day, name)
+       SELECT c.id, make_date(y, m, d), n FROM policy.calendars c,
+              generate_series(extract(year FROM now())::int, extract(year FROM now())::int + 1) AS y,
+              (VALUES (1, 1, 'New Year'), (4, 27, 'King''s Day'), (12, 25, 'Christmas'), (12, 26, 'Boxing Day'))
+              AS h (m, d, n)""",
+    """INSERT INTO policy.sla_targets (priority, calendar_id, response_minutes, resolution_minutes)
+       SELECT t.priority, CASE WHEN t.priority = 'emergency' THEN NULL ELSE c.id END, t.response, t.resolution
+       FROM policy.calendars c,
+            (VALUES ('emergency', 60, 240), ('high', 240, 960), ('normal', 480, 2400), ('low', 960, 4800))
+            AS t (priority, response, resolution)""",
     """INSERT INTO work.work_orders (account_id, billing_account_id, location_id, asset_id, work_type, priority,
                                    source, status, summary, created_at, completed_at, posted_at, canceled_at,
                                    response_due_at, resolution_due_at, estimated_minutes)
@@ -96,6 +113,7 @@ def seed(url: str, size: SeedSize) -> dict[str, float]:
         counts = {
             "work_orders": _count(conn, "work.work_orders"),
             "invoices": _count(conn, "billing.invoices"),
+            "sla_targets": _count(conn, "policy.sla_targets"),
             "assets": _count(conn, "assets.assets"),
         }
     seconds = time.perf_counter() - started
