@@ -5,6 +5,9 @@ Functions take an open connection; the caller owns the transaction.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import psycopg
 from psycopg import errors
 from psycopg.rows import class_row
@@ -23,7 +26,6 @@ from service_core.policies.schemas import (
     SlaTargetCreate,
     SlaTargetPublic,
     SlaTargetUpdate,
-    clock_minutes,
     clock_text,
 )
 
@@ -113,17 +115,26 @@ def list_calendars(conn: psycopg.Connection, *, limit: int, offset: int) -> tupl
 
 
 def business_calendar(conn: psycopg.Connection, *, calendar_id: int) -> BusinessCalendar:
-    """The stored calendar as the pure `BusinessCalendar` the clock computes with."""
-    stored = read_calendar(conn, calendar_id=calendar_id)
+    """The stored calendar as the pure `BusinessCalendar` the clock computes with (one read)."""
+    row = conn.execute("SELECT * FROM policy.calendar_of(%s)", (calendar_id,)).fetchone()
+    if row is None:
+        raise NotFound(f"calendar {calendar_id} does not exist")
+    return calendar_from_row(calendar_id, row)
+
+
+def calendar_from_row(calendar_id: int, row: Sequence[Any]) -> BusinessCalendar:
+    """A row shaped like `policy.calendar_of`'s as the pure calendar (for callers that read it in a statement of
+    their own)."""
+    timezone, always_open, weekdays, starts, ends, holidays = row
     hours: dict[int, list[tuple[int, int]]] = {}
-    for h in stored.hours:
-        hours.setdefault(h.weekday, []).append((clock_minutes(h.start_time), clock_minutes(h.end_time)))
+    for weekday, opens, closes in zip(weekdays, starts, ends, strict=True):
+        hours.setdefault(int(weekday), []).append((int(opens), int(closes)))
     return BusinessCalendar(
-        timezone=stored.timezone,
+        timezone=timezone,
         hours={k: tuple(v) for k, v in hours.items()},
-        holidays=frozenset(h.day for h in stored.holidays),
-        always_open=stored.always_open,
-        calendar_id=stored.id,
+        holidays=frozenset(holidays),
+        always_open=always_open,
+        calendar_id=calendar_id,
     )
 
 

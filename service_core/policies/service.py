@@ -98,9 +98,15 @@ def sla_plan_by_target(conn: psycopg.Connection, *, target_id: int, agreement_id
 
 def sla_plan_from_row(conn: psycopg.Connection, row: Sequence[Any]) -> SlaPlan:
     """The plan of a row shaped like `policy.sla_target_for`'s (target, response and resolution minutes, warning
-    fraction, calendar), for callers that read it within a statement of their own."""
-    target_id, response, resolution, warning, calendar_id = row
-    calendar = None if calendar_id is None else get_calendar(conn, calendar_id=calendar_id)
+    fraction, calendar), for callers that read it within a statement of their own; when the row goes on with the
+    columns of `policy.calendar_of` for that calendar, no further read is made."""
+    target_id, response, resolution, warning, calendar_id = row[:5]
+    if calendar_id is None:
+        calendar = None
+    elif len(row) > 5 and row[5] is not None:  # the calendar's own row (`policy.calendar_of`) came with it
+        calendar = config_service.calendar_from_row(calendar_id, row[5:])
+    else:
+        calendar = get_calendar(conn, calendar_id=calendar_id)
     return SlaPlan(
         target_id=target_id,
         response_minutes=response,

@@ -22,11 +22,12 @@ from service_core.work_orders.sla import sla_due_times
 _CONTEXT = f"""
 SELECT ({accounts_service.PAYER_SQL}), it.id, it.work_type, it.estimated_minutes,
        coalesce(%(location)s, (SELECT location_id FROM assets.assets WHERE id = %(asset)s)),
-       chosen.priority, plan.*
+       chosen.priority, plan.*, cal.*
 FROM (SELECT 1) AS one
 LEFT JOIN work.incident_types it ON it.id = %(it)s
 CROSS JOIN LATERAL (SELECT coalesce(%(priority)s, it.default_priority, 'normal') AS priority) AS chosen
 LEFT JOIN LATERAL policy.sla_target_for(%(agreement)s::int, chosen.priority) AS plan ON true
+LEFT JOIN LATERAL policy.calendar_of(plan.calendar_id) AS cal ON true
 """
 
 _INSERT = f"""
@@ -81,7 +82,7 @@ class _Defaults:
 
 def _context(conn: psycopg.Connection, work_order_in: WorkOrderCreate, start: datetime) -> tuple[_Defaults, sla.SlaDue]:
     """What the account, the asset and the incident type fill in where the request leaves a field empty, and the
-    SLA due times of the resulting priority: one statement."""
+    SLA due times of the resulting priority (its target and the target's business calendar): one statement."""
     params = {
         "account_id": work_order_in.account_id,
         "it": work_order_in.incident_type_id,

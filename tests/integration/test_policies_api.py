@@ -212,3 +212,32 @@ def test_a_new_work_order_gets_the_target_of_its_agreement_and_resulting_priorit
         assert (low.priority, low.sla_target_id, low.response_due_at) == ("low", None, None)  # no target for low
         plain = open_order()
         assert (plain.priority, plain.work_type, plain.sla_target_id) == ("normal", "repair", None)
+
+
+def test_the_clock_reads_a_stored_calendar_as_configured(api: TestClient, dispatcher, database_url: str):
+    from service_core.policies import config_service
+    from service_core.policies.calendar import BusinessCalendar
+
+    calendar_id = api.post("/policies/calendars", json=OFFICE, headers=dispatcher).json()["id"]
+    empty = api.post(
+        "/policies/calendars", json={"name": "Closed", "timezone": "UTC", "hours": [], "holidays": []},
+        headers=dispatcher,
+    ).json()["id"]  # fmt: skip
+    with psycopg.connect(database_url) as conn:
+        office = config_service.business_calendar(conn, calendar_id=calendar_id)
+        closed = config_service.business_calendar(conn, calendar_id=empty)
+        with pytest.raises(config_service.NotFound):
+            config_service.business_calendar(conn, calendar_id=empty + 1000)
+
+    assert office == BusinessCalendar(
+        timezone="Europe/Berlin",
+        hours={0: ((480, 1020),), 1: ((480, 1020),), 2: ((480, 1020),), 3: ((480, 1020),),
+               4: ((480, 1020), (1320, 1440))},
+        holidays=frozenset({date(2026, 12, 25)}),
+        calendar_id=calendar_id,
+    )  # fmt: skip
+    assert closed == BusinessCalendar(timezone="UTC", calendar_id=empty)
+    # Christmas Day 2026 is a Friday: closed; the next business minute after it is Monday 08:00 in Berlin
+    assert office.add_business_minutes(datetime(2026, 12, 25, 9, 0, tzinfo=UTC), 1) == datetime(
+        2026, 12, 28, 7, 1, tzinfo=UTC
+    )
