@@ -16,6 +16,8 @@ from service_core.db.resolve import database_url
 from service_core.exceptions import ConfigurationError
 from service_core.logging import configure_logging
 
+WORKER_HEALTHCHECK_SECONDS = 30  # how long uvicorn waits for a worker's answer before it kills it as hung
+
 
 def load_settings() -> ApiSettings:
     """`ApiSettings` from the environment; a refused setting becomes a `ConfigurationError` with pydantic's reason."""
@@ -53,6 +55,9 @@ def main(settings: ApiSettings | None = None, *, core: CoreSettings | None = Non
             log_level=core.log_level.lower(),
             log_config=None,
             access_log=False,
+            # A spawned worker imports the whole CLI (about 3.5 s idle on 2 cores, 10-16 s while a compose stack
+            # starts): uvicorn's default of 5 s killed and respawned a worker on every stack start.
+            timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
         )
         return
     app = create_app(settings, database_url=url)
