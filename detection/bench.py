@@ -43,6 +43,10 @@ log = logging.getLogger(__name__)
 HISTORY_SEED_OFFSET = 101
 HEALTHY_SEED_OFFSET = 202
 COMMISSIONING_S = UNIT_LEARNING_S + 3600.0  # live units' history before the run: their own baseline
+# The live run's devices start from the simulator's initial state, which does not continue their commissioning
+# history (a real device's readings would): the run starts this long after that history ends, as if the devices
+# had been offline, so the detector sees the join as the gap it is (`detection.drivers.GAP_STEPS`).
+RESTART_GAP_S = 600.0
 
 
 def _train_end(anchor: datetime) -> datetime:
@@ -73,7 +77,7 @@ def run_detect_bench(options: DetectBenchOptions) -> dict[str, Any]:
         scenario = load_scenario(options.scenario)
         duration = float(scenario.duration_s or 14400.0)
         interval = scenario.sample_interval_s
-        anchor = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=duration)
+        anchor = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=duration + RESTART_GAP_S)
         fleet = _setup(url, options, tenant=scenario.tenant, seed=scenario.seed, anchor=anchor, interval=interval)
         timings = {"setup_s": round(time.monotonic() - started, 1)}
         models = _train(url, now=_train_end(anchor), days=options.train_hours / 24)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from detection import checks
+from detection.drivers import DRIVER_SIGNALS, DriverModel, warm
 from detection.features import BoolArray, FloatArray, Frame, SignalModel, contributions, ewma
 from detection.multivariate import IsolationForestScorer, MsetScorer, PcaResidualScorer, Scorer, trailing_mean
 
@@ -24,6 +25,11 @@ DEFAULT_KIND = "pca"  # chosen by `detection.selection.compare_scorers` on simul
 SMOOTHING_ROWS = 5
 LIMIT_QUANTILE = 0.999
 LIMIT_FACTOR = 1.3
+# The driver model's limit is a little wider than the multivariate scorer's: it is taken from the training units'
+# residuals against the type's coefficients, and each unit is then scored against coefficients adapted to its own
+# gains (`UnitBaseline.drivers`).  On simulated healthy units (tuning seed, not the bench's) the adapted ratio at
+# 2.5 peaked at 0.72 (5-reading hold: 0.58) over 15 unit-days.
+DRIVER_LIMIT_FACTOR = 1.5
 DRIFT_SPAN = 20
 FAST_SPAN = 3
 DRIFT_FACTOR = 1.5
@@ -63,6 +69,7 @@ class UnitBaseline:
 
     offset: FloatArray  # per signal, its level less the asset type's
     drift_limits: FloatArray
+    drivers: DriverModel | None = None  # the type's driver model adapted to the unit's own gains
 
 
 @dataclass(slots=True)
@@ -77,6 +84,8 @@ class AssetTypeModel:
     training_ratios: FloatArray = field(default_factory=lambda: np.zeros(0))
     unit_learning_s: float = UNIT_LEARNING_S
     lag_spans: tuple[int, ...] = LAG_SPANS
+    drivers: DriverModel | None = None  # the operating-condition residual model (`detection.drivers`)
+    driver_limit: float = 1.0
 
     def fit(self, frames: Sequence[Frame]) -> None:
         """Fit on healthy frames of several devices of this asset type, each seen through its own unit baseline
@@ -92,25 +101,93 @@ class AssetTypeModel:
         smoothed = np.concatenate([trailing_mean(self.scorer.score(x), SMOOTHING_ROWS) for x in inputs if len(x)])
         self.limit = LIMIT_FACTOR * float(np.quantile(smoothed, LIMIT_QUANTILE))
         self.training_ratios = smoothed / self.limit
-        drifts = [np.abs(ewma(self._residuals(f, settled(f)), DRIFT_SPAN)) for f in frames if settled(f).any()]
+        self._fit_drivers(frames)
+        drifts = [np.abs(ewma(self._signal_residuals(f, settled(f)), DRIFT_SPAN)) for f in frames if settled(f).any()]
         self.drift_limits = DRIFT_FACTOR * np.quantile(np.vstack(drifts), LIMIT_QUANTILE, axis=0) + 0.5
+
+    def _fit_drivers(self, frames: Sequence[Frame]) -> None:
+        """The driver model (None for an asset type without drivers) on the settled rows past each frame's warm-up,
+        its limit as the multivariate scorer's, and the training ratios as the larger of the two."""
+        self.drivers = DriverModel.for_signals(self.signals)
+        if self.drivers is None:
+            return
+        parts = [self._driver_parts(f, _trusted(f), self.drivers) for f in frames]
+        rows = [settled(f) & (np.arange(len(f)) >= LAG_WARMUP_ROWS) & warm(f.ts) for f in frames]
+        if not any(r.any() for r in rows):
+            self.drivers = None
+            return
+        self.drivers.fit(np.vstack([x[r] for (x, _), r in zip(parts, rows, strict=True)]),
+                         np.vstack([z[r] for (_, z), r in zip(parts, rows, strict=True)]))  # fmt: skip
+        smoothed = [trailing_mean(self.drivers.score(x[r], z[r], _trusted(f)[r]), SMOOTHING_ROWS)
+                    for (x, z), r, f in zip(parts, rows, frames, strict=True) if r.any()]  # fmt: skip
+        self.driver_limit = DRIVER_LIMIT_FACTOR * float(np.quantile(np.concatenate(smoothed), LIMIT_QUANTILE))
+        combined = [np.fmax(self._ratio(f, _trusted(f), self.drivers)[settled(f)], 0.0) for f in frames]
+        self.training_ratios = np.concatenate(combined)
+
+    def _type_drivers(self) -> DriverModel | None:
+        return getattr(self, "drivers", None)  # None on models stored before the driver model
+
+    def _driver_parts(
+        self, frame: Frame, distrusted: BoolArray, drivers: DriverModel
+    ) -> tuple[FloatArray, FloatArray]:  # fmt: skip
+        """The driver model's features and the standardised signals (missing or distrusted ones imputed)."""
+        z = self._imputed(frame, distrusted)
+        raw = self.stats.standardise(frame.values)
+        raw[distrusted] = np.nan
+        return drivers.features(frame.ts, z, raw, frame.running), z
+
+    def _driver_ratio(
+        self, frame: Frame, distrusted: BoolArray, rows: BoolArray, drivers: DriverModel | None
+    ) -> FloatArray:  # fmt: skip
+        """The driver model's smoothed score over its limit on `rows` (all zeros without a driver model)."""
+        if drivers is None:
+            return np.zeros(int(rows.sum()))
+        x, z = self._driver_parts(frame, distrusted, drivers)
+        score = trailing_mean(drivers.score(x[rows], z[rows], distrusted[rows]), SMOOTHING_ROWS) / self.driver_limit
+        return np.where(warm(frame.ts)[rows], score, 0.0)
 
     def unit_baseline(self, frame: Frame) -> UnitBaseline | None:
         """A unit's own baseline from the first `unit_learning_s` of `frame` (its earliest healthy history): the
-        offset of its signals from the asset type's, and drift limits that allow for its own normal wander (never
-        tighter than the type's); None when the frame does not span the learning period."""
+        offset of its signals from the asset type's, the driver model adapted to its own gains (how much heat its
+        load makes), and drift limits that allow for its own normal wander (never tighter than the type's); None
+        when the frame does not span the learning period."""
         offset = self._unit_offset(frame)
         if offset is None:
             return None
         learning = shifted(frame, offset)
         keep = learning.running & (learning.ts < learning.ts[0] + self.unit_learning_s)
-        residuals = self._residuals(learning, keep)
+        drivers = self._unit_drivers(learning, keep)
+        residuals = self._signal_residuals(learning, keep, drivers=drivers)
         own = DRIFT_FACTOR * np.quantile(np.abs(ewma(residuals, DRIFT_SPAN)), LIMIT_QUANTILE, axis=0)
-        return UnitBaseline(offset, np.maximum(self.drift_limits, own + 0.5))
+        return UnitBaseline(offset, np.maximum(self.drift_limits, own + 0.5), drivers)
+
+    def _unit_drivers(self, learning: Frame, keep: BoolArray) -> DriverModel | None:
+        """The type's driver model adapted to the unit's learning rows (settled, past the companions' warm-up)."""
+        drivers = self._type_drivers()
+        rows = keep & settled(learning) & (np.arange(len(learning)) >= LAG_WARMUP_ROWS) & warm(learning.ts)
+        if drivers is None or rows.sum() < UNIT_MIN_ROWS:
+            return None
+        x, z = self._driver_parts(learning, _trusted(learning), drivers)
+        return drivers.adapted(x[rows], z[rows])
 
     def _residuals(self, frame: Frame, rows: BoolArray, distrusted: BoolArray | None = None) -> FloatArray:
         """Per-signal residuals of `rows` of `frame` (missing or distrusted values imputed)."""
         return self.stats.residuals(self._imputed(frame, distrusted)[rows])
+
+    def _signal_residuals(
+        self, frame: Frame, rows: BoolArray, distrusted: BoolArray | None = None, drivers: DriverModel | None = None
+    ) -> FloatArray:  # fmt: skip
+        """Per-signal residuals of `rows` of `frame` as a technician reads them: a response signal against what its
+        drivers explain (`detection.drivers`), a driver (or every signal of a model without drivers) against what
+        the other signals predict; missing or distrusted values imputed.  `drivers`: a unit's adapted driver model
+        (None: the asset type's)."""
+        out = self._residuals(frame, rows, distrusted)
+        drivers = drivers or self._type_drivers()
+        if drivers is not None and rows.any():
+            x, z = self._driver_parts(frame, _trusted(frame) if distrusted is None else distrusted, drivers)
+            keep = warm(frame.ts)[rows]
+            out[np.ix_(keep, drivers.responses)] = drivers.residuals(x[rows][keep], z[rows][keep])
+        return out
 
     def _unit_offset(self, frame: Frame) -> FloatArray | None:
         """Per signal, the mean of the running rows over the first `unit_learning_s` of `frame` minus the asset
@@ -153,13 +230,14 @@ class AssetTypeModel:
         lags = self._companions(frame, z, distrusted)
         return z if lags is None else np.hstack([z, lags])
 
-    def _ratio(self, frame: Frame, distrusted: BoolArray) -> FloatArray:
+    def _ratio(self, frame: Frame, distrusted: BoolArray, drivers: DriverModel | None) -> FloatArray:
         """Smoothed equipment score over its limit on settled running rows (NaN on the others, see `settled`)."""
         ratio = np.full(len(frame), np.nan)
         rows = settled(frame)
         if rows.any():
             x = self._inputs(frame, distrusted)
-            ratio[rows] = trailing_mean(self.scorer.score(x[rows]), SMOOTHING_ROWS) / self.limit
+            multivariate = trailing_mean(self.scorer.score(x[rows]), SMOOTHING_ROWS) / self.limit
+            ratio[rows] = np.maximum(multivariate, self._driver_ratio(frame, distrusted, rows, drivers))
         return ratio
 
     def score_window(self, frame: Frame, *, drift_check: bool = True, unit: UnitBaseline | None = None) -> WindowScores:
@@ -168,6 +246,7 @@ class AssetTypeModel:
         unit's own baseline (`unit_baseline`; None: the asset type's)."""
         frame = shifted(frame, None if unit is None else unit.offset)
         drift_limits = self.drift_limits if unit is None else unit.drift_limits
+        drivers = (unit.drivers if unit is not None else None) or self._type_drivers()
         n, m = frame.values.shape
         sensor = {
             "stuck": checks.stuck(frame, self.stats),
@@ -176,7 +255,7 @@ class AssetTypeModel:
         }
         distrusted = sensor["stuck"] | sensor["dropout"] | checks.first_jumps(frame, self.stats)
         residuals = np.full((n, m), np.nan)
-        residuals[frame.running] = self._residuals(frame, frame.running, distrusted)
+        residuals[frame.running] = self._signal_residuals(frame, frame.running, distrusted, drivers)
         slow, fast = np.full((n, m), np.nan), np.full((n, m), np.nan)
         if frame.running.any():
             slow[frame.running] = ewma(np.nan_to_num(residuals[frame.running]), DRIFT_SPAN)
@@ -186,11 +265,13 @@ class AssetTypeModel:
         for j in np.nonzero(candidates.any(axis=0))[0]:
             aside = distrusted.copy()
             aside[:, j] = True
-            aside_ratio[:, j] = np.where(candidates[:, j], np.nan_to_num(self._ratio(frame, aside), nan=np.inf), np.inf)
+            aside_ratio[:, j] = np.where(
+                candidates[:, j], np.nan_to_num(self._ratio(frame, aside, drivers), nan=np.inf), np.inf
+            )
         best = aside_ratio == aside_ratio.min(axis=1, keepdims=True)
         sensor["drift"] = np.asarray(candidates & best & (aside_ratio < 1.0), dtype=np.bool_)
-        ratio_all = self._ratio(frame, distrusted)
-        ratio = self._ratio(frame, distrusted | sensor["drift"]) if sensor["drift"].any() else ratio_all
+        ratio_all = self._ratio(frame, distrusted, drivers)
+        ratio = self._ratio(frame, distrusted | sensor["drift"], drivers) if sensor["drift"].any() else ratio_all
         shares = np.zeros((n, m))
         if not frame.running.any():
             return WindowScores(ratio=ratio, ratio_all=ratio_all, residuals=residuals, shares=shares, sensor=sensor)
@@ -242,7 +323,7 @@ def failure_mode(signals: Sequence[str], shares: FloatArray, residuals: FloatArr
         return "flow_restriction"
     if named.get("pressure", 0.0) < 0 and leading in ("pressure", "flow", "suction_pressure"):
         return "pressure_loss"
-    if leading.endswith("temperature") and named[leading] > 0:
+    if leading.endswith("temperature") and leading not in DRIVER_SIGNALS and named[leading] > 0:
         return "overheating"
     return "anomaly"
 
