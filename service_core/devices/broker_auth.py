@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 from ingest.payloads import TOPIC_ROOT
 
+# `assetpulse doctor`'s round-trip topics (`service_core.doctor.broker`): outside the devices' root
+DOCTOR_TOPIC_ROOT = "assetpulse-doctor"
 MOSQUITTO_PBKDF2 = "7"
 # Generated device passwords carry 256 random bits, so the iteration count does not protect them: it only slows
 # guessing of operator-chosen passwords (`devices register --password`).  The broker pays it on every CONNECT,
@@ -91,8 +93,16 @@ def device_account(tenant: str, device_key: str, password_hash: str) -> BrokerAc
 
 
 def ingest_account(username: str, password_hash: str) -> BrokerAccount:
-    """The ingestors: everything under the root, which covers their `$share/<group>/assetpulse/#` subscription."""
-    return BrokerAccount(username, password_hash, receive=(f"{TOPIC_ROOT}/#",), comment="service: ingestor")
+    """The ingestors: everything under the root, which covers their `$share/<group>/assetpulse/#` subscription;
+    and `assetpulse doctor`, which logs in as them, a topic of its own outside the root for its round trip (no
+    device can read or write it, and no ingestor takes its test message for telemetry)."""
+    return BrokerAccount(
+        username,
+        password_hash,
+        publish=(f"{DOCTOR_TOPIC_ROOT}/#",),
+        receive=(f"{TOPIC_ROOT}/#", f"{DOCTOR_TOPIC_ROOT}/#"),
+        comment="service: ingestor",
+    )
 
 
 def detector_account(username: str, password_hash: str) -> BrokerAccount:

@@ -10,6 +10,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 from ingest.mqtt_url import MqttEndpoint, parse_mqtt_url
+from service_core.devices.broker_auth import DOCTOR_TOPIC_ROOT
 from service_core.doctor.result import Check, Level
 from service_core.exceptions import ConfigurationError
 
@@ -72,7 +73,7 @@ def _connect(endpoint: MqttEndpoint, *, with_credentials: bool) -> tuple[mqtt.Cl
 
 
 def _round_trip(client: mqtt.Client) -> Check:
-    topic = f"assetpulse/_doctor/{secrets.token_hex(6)}/status"
+    topic = f"{DOCTOR_TOPIC_ROOT}/{secrets.token_hex(6)}"
     arrived = threading.Event()
     client.on_message = lambda c, u, m: arrived.set()
     client.subscribe(topic, qos=1)
@@ -88,8 +89,9 @@ def _round_trip(client: mqtt.Client) -> Check:
     return Check(
         "broker.round_trip",
         Level.WARN,
-        "a test message on assetpulse/_doctor/... did not come back within 5 s",
-        "the broker's ACL may not let the service user publish and subscribe there, or the broker drops messages",
+        f"a test message on {DOCTOR_TOPIC_ROOT}/... did not come back within 5 s",
+        f"the broker's ACL may not let the service user publish and subscribe on {DOCTOR_TOPIC_ROOT}/# (`assetpulse "
+        "broker sync-auth` grants it to the ingest user), or the broker drops messages",
     )
 
 

@@ -25,6 +25,8 @@ from service_core.devices import service as devices_service
 from service_core.devices.broker_auth import verify_mosquitto_hash
 from service_core.devices.broker_sync import BrokerAuthSettings, sync_broker_auth, write_atomically
 from service_core.devices.schemas import DeviceCreate, DeviceCredentialsPublic
+from service_core.doctor.broker import check_broker
+from service_core.doctor.result import Level
 from tests.support.processes import wait_until
 
 pytestmark = pytest.mark.integration
@@ -392,3 +394,22 @@ def test_the_deploy_templates_and_documented_certificates_serve_devices_over_tls
         ingest.close()
     finally:
         broker.stop()
+
+
+def test_the_doctor_round_trip_passes_as_the_ingest_user_on_the_secured_broker(fleet: Fleet):
+    """The doctor logs in as the ingest user; its test topic is granted to that user alone, outside the devices'."""
+    url = f"mqtt://{fleet.settings.broker_ingest_username}:{INGEST_PASSWORD}@127.0.0.1:{fleet.broker.port}"
+    checks = {c.name: c for c in check_broker(url)}
+    assert checks["broker.connect"].level is Level.OK
+    assert checks["broker.round_trip"].level is Level.OK, checks["broker.round_trip"].detail
+    assert checks["broker.anonymous"].level is Level.OK
+    ingest = connect(fleet.broker.port, fleet.settings.broker_ingest_username, INGEST_PASSWORD)
+    ingest.subscribe("assetpulse-doctor/#")
+    device = connect(fleet.broker.port, fleet.a.username, fleet.a.password)
+    device.subscribe("assetpulse-doctor/#")
+    device.publish("assetpulse-doctor/from-a-device")  # not granted: the broker drops it
+    ingest.publish("assetpulse-doctor/probe")
+    wait_until(lambda: len(ingest.topics()) >= 1, timeout=10, message="the ingest user's probe never came back")
+    assert ingest.topics() == ["assetpulse-doctor/probe"] and device.received == []
+    for s in (device, ingest):
+        s.close()

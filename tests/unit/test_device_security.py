@@ -117,12 +117,18 @@ def test_acl_has_no_grant_outside_a_user_block_and_service_users_get_their_roles
             current = blocks.setdefault(line.removeprefix("user "), [])
         else:
             current.append(line)
-    assert blocks["assetpulse-ingest"] == ["topic read assetpulse/#"]
+    # the ingest user writes nothing under the devices' root, only the doctor's round-trip topic outside it
+    assert blocks["assetpulse-ingest"] == [
+        "topic write assetpulse-doctor/#",
+        "topic read assetpulse/#",
+        "topic read assetpulse-doctor/#",
+    ]
     assert blocks["assetpulse-detector"] == [
         "topic read assetpulse/+/+/telemetry",
         "topic read assetpulse/+/+/status",
     ]
-    assert all(not line.startswith("topic write") for line in blocks["assetpulse-ingest"])
+    services = ("assetpulse-ingest", "assetpulse-detector")
+    assert not any(line.startswith("topic write assetpulse/") for name in services for line in blocks[name])
 
 
 def test_acl_refuses_topics_that_would_break_its_lines():
