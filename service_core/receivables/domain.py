@@ -120,6 +120,14 @@ def promise_outcome(*, promised_date: date, amount: Decimal, paid_since: Decimal
     return "open"
 
 
+def promise_cancel_problem(status: str) -> str | None:
+    """Why a promise to pay in `status` cannot be withdrawn (None: it can): only an open one can; a kept or broken
+    promise is history the collections risk is built on."""
+    if status == "open":
+        return None
+    return f"it is {status}; only an open promise can be canceled"
+
+
 def credit_hold_decision(
     *, exposure: Decimal, credit_limit: Decimal | None, hold_level_invoices: Iterable[str]
 ) -> tuple[bool, str]:

@@ -4,7 +4,7 @@ collections worklist (finance and admin write; every role but technicians reads)
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, status
 
@@ -13,7 +13,7 @@ from service_core.api.errors import ERROR_RESPONSES
 from service_core.api.pagination import Limit, Offset, Page
 from service_core.api.transactions import TransactionalRoute
 from service_core.auth.domain import Principal, Role
-from service_core.receivables import credit, dunning
+from service_core.receivables import cases, credit, dunning
 from service_core.receivables import service as receivables_service
 from service_core.receivables.schemas import (
     AgingReport,
@@ -25,6 +25,7 @@ from service_core.receivables.schemas import (
     DunningNoticePublic,
     DunningRun,
     DunningRunResult,
+    PromiseCancel,
     PromiseCreate,
     PromisePublic,
     WorklistRow,
@@ -37,6 +38,8 @@ router = APIRouter(
 FinanceReader = Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.FINANCE, Role.DISPATCHER, Role.VIEWER))]
 AccountFilter = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
 AsOf = Annotated[date | None, Query(description="default: today (UTC)")]
+InvoiceFilter = Annotated[int | None, Query(ge=1, le=2**62)]
+CaseId = Annotated[int, Path(ge=1, le=2**62)]
 
 
 def _today() -> date:
@@ -83,6 +86,27 @@ def open_dispute(conn: ConnDep, principal: Finance, dispute_in: DisputeCreate) -
     return dunning.open_dispute(conn, dispute_in=dispute_in, actor=principal.actor)
 
 
+@router.get("/disputes", summary="Disputes, newest first; filter by invoice, account, open or resolved")
+def list_disputes(
+    conn: ConnDep,
+    _: FinanceReader,
+    *,
+    invoice_id: InvoiceFilter = None,
+    account_id: AccountFilter = None,
+    is_open: Annotated[bool | None, Query(alias="open", description="true: unresolved; false: resolved")] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[DisputePublic]:
+    items, total = cases.list_disputes(conn, invoice_id=invoice_id, account_id=account_id, is_open=is_open,
+                                       limit=limit, offset=offset)  # fmt: skip
+    return Page[DisputePublic](items=items, total=total, limit=limit, offset=offset)
+
+
+@router.get("/disputes/{dispute_id}", summary="One dispute")
+def get_dispute(conn: ConnDep, _: FinanceReader, dispute_id: CaseId) -> DisputePublic:
+    return cases.get_dispute(conn, dispute_id=dispute_id)
+
+
 @router.post("/disputes/{dispute_id}/resolve", summary="Resolve a dispute (dunning resumes)")
 def resolve_dispute(
     conn: ConnDep, _: Finance, dispute_id: Annotated[int, Path(ge=1, le=2**62)], resolve_in: DisputeResolve
@@ -93,3 +117,29 @@ def resolve_dispute(
 @router.post("/promises", status_code=status.HTTP_201_CREATED, summary="Record a promise to pay (pauses dunning)")
 def create_promise(conn: ConnDep, principal: Finance, promise_in: PromiseCreate) -> PromisePublic:
     return dunning.create_promise(conn, promise_in=promise_in, actor=principal.actor, today=_today())
+
+
+@router.get("/promises", summary="Promises to pay, latest promised date first; filter by invoice, account, status")
+def list_promises(
+    conn: ConnDep,
+    _: FinanceReader,
+    *,
+    invoice_id: InvoiceFilter = None,
+    account_id: AccountFilter = None,
+    promise_status: Annotated[Literal["open", "kept", "broken", "canceled"] | None, Query(alias="status")] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[PromisePublic]:
+    items, total = cases.list_promises(conn, invoice_id=invoice_id, account_id=account_id, status=promise_status,
+                                       limit=limit, offset=offset)  # fmt: skip
+    return Page[PromisePublic](items=items, total=total, limit=limit, offset=offset)
+
+
+@router.get("/promises/{promise_id}", summary="One promise to pay")
+def get_promise(conn: ConnDep, _: FinanceReader, promise_id: CaseId) -> PromisePublic:
+    return cases.get_promise(conn, promise_id=promise_id)
+
+
+@router.post("/promises/{promise_id}/cancel", summary="Withdraw an open promise to pay (dunning stops waiting on it)")
+def cancel_promise(conn: ConnDep, principal: Finance, promise_id: CaseId, cancel_in: PromiseCancel) -> PromisePublic:
+    return cases.cancel_promise(conn, promise_id=promise_id, reason=cancel_in.reason, actor=principal.actor)

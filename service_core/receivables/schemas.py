@@ -96,6 +96,10 @@ class PromiseCreate(BaseModel):
     notes: str = Field(default="", max_length=2000)
 
 
+class PromiseCancel(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
 class PromisePublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

@@ -212,3 +212,41 @@ def test_dates_out_of_range_are_refused_not_crashing(api: TestClient, finance, d
     run = api.post("/receivables/dunning/run", json={"as_of": "9999-12-31"}, headers=finance)
     assert run.status_code == 422 and run.json()["error"]["fields"][0]["field"] == "as_of"
     assert api.post("/invoices/run-periodic", json={"through": "1900-01-01"}, headers=finance).status_code == 422
+
+
+def test_disputes_and_promises_are_listed_read_and_a_promise_withdrawn(api: TestClient, finance, database_url: str):
+    issued_on = TODAY - timedelta(days=60)  # due 30 days ago
+    account_id, (disputed, promised_inv) = _invoices(database_url, [("80.00", issued_on), ("40.00", issued_on)])
+    other_account, (elsewhere,) = _invoices(database_url, [("10.00", issued_on)])
+    dispute = api.post("/receivables/disputes", json={"invoice_id": disputed, "reason": "late"}, headers=finance).json()
+    api.post("/receivables/disputes", json={"invoice_id": elsewhere, "reason": "other"}, headers=finance)
+    mine = api.get("/receivables/disputes", params={"account_id": account_id}, headers=finance).json()
+    assert mine["total"] == 1 and [d["id"] for d in mine["items"]] == [dispute["id"]]
+    assert api.get(f"/receivables/disputes/{dispute['id']}", headers=finance).json()["reason"] == "late"
+    api.post(f"/receivables/disputes/{dispute['id']}/resolve", json={"resolution": "ok"}, headers=finance)
+    still_open = api.get("/receivables/disputes", params={"account_id": account_id, "open": True}, headers=finance)
+    resolved = api.get("/receivables/disputes", params={"invoice_id": disputed, "open": False}, headers=finance)
+    assert still_open.json()["total"] == 0 and resolved.json()["items"][0]["resolution"] == "ok"
+    assert api.get("/receivables/disputes/999999", headers=finance).status_code == 404
+
+    body = {"invoice_id": promised_inv, "promised_date": str(TODAY + timedelta(days=5)), "amount": "40.00"}
+    promise = api.post("/receivables/promises", json=body, headers=finance).json()
+    listed = api.get("/receivables/promises", params={"account_id": account_id, "status": "open"}, headers=finance)
+    assert [p["id"] for p in listed.json()["items"]] == [promise["id"]]
+    assert api.get("/receivables/promises", params={"account_id": other_account}, headers=finance).json()["total"] == 0
+    paused = api.post("/receivables/dunning/run", json={"as_of": str(TODAY)}, headers=finance).json()
+    assert promised_inv not in [n["invoice_id"] for n in paused["notices"]]  # the open promise holds dunning off
+
+    canceled = api.post(f"/receivables/promises/{promise['id']}/cancel", json={"reason": "customer withdrew"},
+                        headers=finance)  # fmt: skip
+    assert canceled.status_code == 200, canceled.text
+    assert canceled.json()["status"] == "canceled" and "customer withdrew" in canceled.json()["notes"]
+    twice = api.post(f"/receivables/promises/{promise['id']}/cancel", json={"reason": "x"}, headers=finance)
+    assert twice.status_code == 409 and "only an open promise" in twice.json()["error"]["message"]
+    assert api.post(f"/receivables/promises/{promise['id']}/cancel", json={}, headers=finance).status_code == 422
+    resumed = api.post("/receivables/dunning/run", json={"as_of": str(TODAY)}, headers=finance).json()
+    assert promised_inv in [n["invoice_id"] for n in resumed["notices"]]  # withdrawn: dunning no longer waits
+    worklist = api.get("/receivables/worklist", headers=finance).json()["items"]
+    assert all(row["broken_promises"] == 0 for row in worklist if row["account_id"] == account_id)
+    technician = headers_for(database_url, Role.TECHNICIAN)
+    assert api.get("/receivables/promises", headers=technician).status_code == 403

@@ -138,3 +138,10 @@ def test_risk_score_and_ordering():
         (1, D("90.00")),
         (4, D("90.00")),
     ]
+
+
+def test_only_an_open_promise_can_be_withdrawn():
+    assert domain.promise_cancel_problem("open") is None
+    for settled in ("kept", "broken", "canceled"):
+        problem = domain.promise_cancel_problem(settled)
+        assert problem is not None and settled in problem
