@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
 from service_core.analytics import backlog, money, service_metrics, utilization
 from service_core.analytics.schemas import (
@@ -17,13 +17,17 @@ from service_core.analytics.schemas import (
     ServiceReport,
     UtilizationReport,
 )
-from service_core.api.deps import ConnDep, CurrentUser
+from service_core.api.deps import ConnDep, CurrentUser, require_roles
 from service_core.api.errors import ERROR_RESPONSES
 from service_core.api.transactions import TransactionalRoute
+from service_core.auth.domain import Principal, Role
 from service_core.exceptions import InvalidInput
 
 router = APIRouter(route_class=TransactionalRoute, prefix="/analytics", tags=["analytics"], responses=ERROR_RESPONSES)
 
+# Money (revenue, cost and margin per account, DSO) and every technician's utilization are for the office: a
+# technician sees the service figures and the backlog, not the books or colleagues' loads.
+OfficeReader = Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.DISPATCHER, Role.FINANCE, Role.VIEWER))]
 MAX_PERIOD = timedelta(days=3 * 366)
 Start = Annotated[datetime | None, Query(description="period start (aware); default 90 days before end")]
 End = Annotated[datetime | None, Query(description="period end, exclusive (aware); default now")]
@@ -83,7 +87,7 @@ def read_backlog(conn: ConnDep, _: CurrentUser, as_of: Annotated[datetime | None
 
 
 @router.get("/utilization", summary="Technician utilization: job hours over available hours")
-def read_utilization(conn: ConnDep, _: CurrentUser, start: StartDay = None, end: EndDay = None) -> UtilizationReport:
+def read_utilization(conn: ConnDep, _: OfficeReader, start: StartDay = None, end: EndDay = None) -> UtilizationReport:
     if start is not None and end is not None and (end - start).days > 92:
         raise InvalidInput("utilization covers at most 92 days per request")
     begin, finish = _days(start, end)
@@ -93,7 +97,7 @@ def read_utilization(conn: ConnDep, _: CurrentUser, start: StartDay = None, end:
 @router.get("/profitability", summary="Revenue and cost to serve per account, asset or agreement")
 def read_profitability(
     conn: ConnDep,
-    _: CurrentUser,
+    _: OfficeReader,
     start: StartDay = None,
     end: EndDay = None,
     group_by: MoneyGrouping = MoneyGrouping.ACCOUNT,
@@ -105,7 +109,7 @@ def read_profitability(
 @router.get("/dso", summary="Days sales outstanding at month ends (a trend), or at one date")
 def read_dso(
     conn: ConnDep,
-    _: CurrentUser,
+    _: OfficeReader,
     as_of: AsOfDay = None,
     months: Annotated[int, Query(ge=1, le=36, description="points, one per month end")] = 1,
     days: Annotated[int, Query(ge=1, le=365, description="sales window")] = 90,
