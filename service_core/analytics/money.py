@@ -1,6 +1,8 @@
 """Revenue and cost to serve per account, asset or agreement; days sales outstanding.
 
-Revenue is what was invoiced (issued invoices less credit notes, before tax) with an issue date in the period.
+Revenue is what was invoiced (issued invoices less credit notes, before tax) with an issue date in the period; a
+credit note counts against the asset, agreement and account of the invoice it credits (`src` below), as it carries
+no work order, lease or agreement of its own.
 Cost to serve is the labour (time entries x the technician's hourly cost) and parts (used product lines x unit
 cost) of work completed in the period.  Amounts are summed as stored: one currency per deployment is assumed.
 """
@@ -26,8 +28,8 @@ _REVENUE_KEY = {
         "(SELECT name FROM assets.assets WHERE id = coalesce(wo.asset_id, l.asset_id))",
     ),
     MoneyGrouping.AGREEMENT: (
-        "coalesce(i.agreement_id, wo.agreement_id)",
-        "(SELECT number FROM agreements.agreements WHERE id = coalesce(i.agreement_id, wo.agreement_id))",
+        "coalesce(src.agreement_id, wo.agreement_id)",
+        "(SELECT number FROM agreements.agreements WHERE id = coalesce(src.agreement_id, wo.agreement_id))",
     ),
 }
 _COST_KEY = {
@@ -55,8 +57,9 @@ def profitability_report(
         SELECT {rkey}::text, {rname},
                sum(CASE WHEN i.kind = 'credit_note' THEN -abs(i.subtotal) ELSE i.subtotal END)
         FROM billing.invoices AS i
-        LEFT JOIN work.work_orders AS wo ON wo.id = i.work_order_id
-        LEFT JOIN assets.leases AS l ON l.id = i.lease_id
+        JOIN billing.invoices AS src ON src.id = coalesce(i.credits_invoice_id, i.id)
+        LEFT JOIN work.work_orders AS wo ON wo.id = src.work_order_id
+        LEFT JOIN assets.leases AS l ON l.id = src.lease_id
         WHERE i.status = 'issued' AND i.issue_date >= %(s)s AND i.issue_date < %(e)s
         GROUP BY 1, 2
         """,
