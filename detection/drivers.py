@@ -97,7 +97,7 @@ class DriverModel:
         """Fit on healthy rows: `x` their features, `z` their standardised signals."""
         y = z[:, self.responses]
         gram = x.T @ x + RIDGE * len(x) * np.eye(x.shape[1])
-        self.coef = np.linalg.solve(gram, x.T @ y)
+        self.coef = np.asarray(np.linalg.solve(gram, x.T @ y), dtype=np.float64)
         self.residual_scale = (y - x @ self.coef).std(axis=0) + MIN_RESIDUAL
 
     def adapted(self, x: FloatArray, z: FloatArray) -> DriverModel:
@@ -107,7 +107,7 @@ class DriverModel:
         y = z[:, self.responses]
         weight = PRIOR_WEIGHT * len(x)
         gram = x.T @ x + weight * np.eye(x.shape[1])
-        coef = np.linalg.solve(gram, x.T @ y + weight * self.coef)
+        coef = np.asarray(np.linalg.solve(gram, x.T @ y + weight * self.coef), dtype=np.float64)
         return DriverModel(self.drivers, self.responses, self.spans, coef, self.residual_scale)
 
     def residuals(self, x: FloatArray, z: FloatArray) -> FloatArray:

@@ -122,8 +122,8 @@ def dso_report(conn: psycopg.Connection, *, as_of_dates: Sequence[date], days: i
             SELECT
               coalesce((SELECT sum(i.total - coalesce((
                     SELECT sum(a.amount) FROM billing.allocations AS a
-                    WHERE a.invoice_id = i.id AND a.allocated_at::date <= %(d)s
-                      AND (a.reversed_at IS NULL OR a.reversed_at::date > %(d)s)), 0))
+                    WHERE a.invoice_id = i.id AND (a.allocated_at AT TIME ZONE 'UTC')::date <= %(d)s
+                      AND (a.reversed_at IS NULL OR (a.reversed_at AT TIME ZONE 'UTC')::date > %(d)s)), 0))
                  FROM billing.invoices AS i
                  WHERE i.status = 'issued' AND i.kind = 'invoice' AND i.issue_date <= %(d)s), 0),
               coalesce((SELECT sum(i.total) FROM billing.invoices AS i

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -285,16 +285,18 @@ def record_allocation(
     actor: str,
     payment_id: int | None = None,
     credit_note_id: int | None = None,
+    at: datetime | None = None,
 ) -> int:
-    """Write one allocation of money to an invoice (the caller holds the locks and checked the amounts)."""
+    """Write one allocation of money to an invoice (the caller holds the locks and checked the amounts); `at`:
+    when it was applied (None: now; a history loader gives the time it replays)."""
     if amount <= 0:
         raise InvalidInput("an allocation must be above zero")
     row = conn.execute(
         """
-        INSERT INTO billing.allocations (invoice_id, payment_id, credit_note_id, amount, allocated_by)
-        VALUES (%s, %s, %s, %s, %s) RETURNING id
+        INSERT INTO billing.allocations (invoice_id, payment_id, credit_note_id, amount, allocated_by, allocated_at)
+        VALUES (%s, %s, %s, %s, %s, coalesce(%s, now())) RETURNING id
         """,
-        (invoice_id, payment_id, credit_note_id, amount, actor),
+        (invoice_id, payment_id, credit_note_id, amount, actor, at),
     ).fetchone()
     assert row is not None
     return int(row[0])

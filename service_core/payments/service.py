@@ -163,9 +163,15 @@ def _plan(
 
 
 def allocate(
-    conn: psycopg.Connection, *, payment_id: int, allocations: list[domain.Allocation] | None, actor: str
+    conn: psycopg.Connection,
+    *,
+    payment_id: int,
+    allocations: list[domain.Allocation] | None,
+    actor: str,
+    at: datetime | None = None,
 ) -> PaymentPublic:
-    """Apply a payment to invoices: `allocations` as asked, or None for oldest due first; never over-allocates."""
+    """Apply a payment to invoices: `allocations` as asked, or None for oldest due first; never over-allocates.
+    `at`: when (None: now; the demo's history loader replays its own clock)."""
     payment = _locked_received(conn, payment_id)
     plan = _plan(
         conn,
@@ -176,10 +182,10 @@ def allocate(
     )
     for a in plan:
         billing_service.record_allocation(
-            conn, invoice_id=a.invoice_id, amount=a.amount, actor=actor, payment_id=payment_id
+            conn, invoice_id=a.invoice_id, amount=a.amount, actor=actor, payment_id=payment_id, at=at
         )
     if plan:
-        messagebus.publish(conn, AccountBalanceChanged(account_id=payment.account_id, at=datetime.now(UTC)))
+        messagebus.publish(conn, AccountBalanceChanged(account_id=payment.account_id, at=at or datetime.now(UTC)))
     return get_payment(conn, payment_id=payment_id)
 
 

@@ -7,7 +7,7 @@ drafts for review), lease and agreement charges are invoiced month by month by t
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import psycopg
 
@@ -88,7 +88,10 @@ def collect_payments(conn: psycopg.Connection, company: Company, ids: Ids) -> li
             conn, payment_in=payment_in, idempotency_key=None, actor=_finance_actor(ids)
         )
         allocation = [Allocation(invoice_id=int(invoice_id), amount=payment.amount)]
-        payments_service.allocate(conn, payment_id=stored.id, allocations=allocation, actor=_finance_actor(ids))
+        applied = datetime.combine(payment.received_on, time(11), tzinfo=ZONE).astimezone(UTC)
+        payments_service.allocate(
+            conn, payment_id=stored.id, allocations=allocation, actor=_finance_actor(ids), at=min(applied, company.now)
+        )
     return unpaid_overdue
 
 

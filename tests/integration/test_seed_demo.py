@@ -96,7 +96,7 @@ def test_work_orders_reach_every_status_through_the_lifecycle(database_url: str,
     assert _one(database_url, "SELECT count(*) FROM work.bookings WHERE status = 'in_progress'") > 0
 
 
-def test_posted_work_is_invoiced_and_customers_paid_some(database_url: str, seeded: SeedReport) -> None:
+def test_posted_work_is_invoiced_and_customers_paid_some(database_url: str, seeded: SeedReport, now: datetime) -> None:
     not_invoiced = _one(
         database_url,
         """
@@ -127,6 +127,19 @@ def test_posted_work_is_invoiced_and_customers_paid_some(database_url: str, seed
     )
     assert kinds == 3  # work, lease and agreement invoices
     assert _one(database_url, "SELECT count(*) FROM billing.invoices WHERE status = 'draft'") > 0
+    # payments are applied when they came in, in the seeded past, so aging and DSO as of past dates see them paid
+    with psycopg.connect(database_url) as conn:
+        row = conn.execute(
+            """
+            SELECT count(*) FILTER (WHERE a.allocated_at > %s),
+                   count(*) FILTER (WHERE (a.allocated_at AT TIME ZONE 'UTC')::date
+                                          NOT BETWEEN p.received_on - 1 AND p.received_on + 1),
+                   count(DISTINCT (a.allocated_at AT TIME ZONE 'UTC')::date)
+            FROM billing.allocations a JOIN billing.payments p ON p.id = a.payment_id
+            """,
+            (now,),
+        ).fetchone()
+    assert row is not None and row[0] == 0 and row[1] == 0 and row[2] > 5
 
 
 def test_a_second_run_is_refused_and_changes_nothing(database_url: str, seeded: SeedReport, now: datetime) -> None:
