@@ -6,7 +6,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from service_core.api.fields import present
 
 WorkType = Literal["maintenance", "repair", "installation", "inspection", "sensor_check"]
 Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
@@ -66,6 +68,21 @@ class AgreementUpdate(BaseModel):
     calendar_id: Id | None = None
     periodic_fee: Fee | None = None
     billing_period_months: BillingMonths | None = None
+
+    _not_null = field_validator(
+        "name",
+        "start_date",
+        "end_date",
+        "covers_all_assets",
+        "covered_work_types",
+        "covers_labour",
+        "covers_parts",
+        "covers_travel",
+        "discount_pct",
+        "periodic_fee",
+        "billing_period_months",
+        mode="before",
+    )(present)
 
 
 class AgreementPublic(BaseModel):
@@ -137,6 +154,8 @@ class PmPlanUpdate(BaseModel):
     lead_days: int | None = Field(default=None, ge=0, le=365)
     first_due_date: date | None = None
     is_active: bool | None = None
+
+    _not_null = field_validator("lead_days", "is_active", mode="before")(present)
 
 
 class PmPlanPublic(BaseModel):

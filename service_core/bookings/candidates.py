@@ -44,11 +44,12 @@ def assignment_request(conn: psycopg.Connection, *, work_order: WorkOrderPublic,
 
 
 def load_candidates(conn: psycopg.Connection, *, start: datetime, end: datetime) -> list[Candidate]:
-    """Every active resource with its skills, shifts (breaks included), time off and bookings in [start, end)."""
+    """Every active technician (not crews or equipment) with its skills, shifts (breaks included), time off and
+    bookings in [start, end)."""
     skills: dict[int, dict[int, int]] = defaultdict(dict)
     for rid, sid, level in conn.execute(
         "SELECT rs.resource_id, rs.skill_id, rs.proficiency FROM resources.resource_skills rs "
-        "JOIN resources.resources r ON r.id = rs.resource_id WHERE r.is_active"
+        "JOIN resources.resources r ON r.id = rs.resource_id WHERE r.is_active AND r.kind = 'technician'"
     ).fetchall():
         skills[rid][sid] = level
     shifts: dict[int, list[Shift]] = defaultdict(list)
@@ -71,7 +72,7 @@ def load_candidates(conn: psycopg.Connection, *, start: datetime, end: datetime)
     )
     rows = conn.execute(
         "SELECT id, name, territory_id, home_latitude, home_longitude, timezone, hourly_cost "
-        "FROM resources.resources WHERE is_active ORDER BY id"
+        "FROM resources.resources WHERE is_active AND kind = 'technician' ORDER BY id"
     ).fetchall()
     return [
         Candidate(

@@ -7,8 +7,9 @@ from decimal import Decimal
 from itertools import pairwise
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from service_core.api.fields import present
 from service_core.policies.calendar import MINUTES_PER_DAY, valid_timezone
 
 Priority = Literal["emergency", "high", "normal", "low"]
@@ -85,6 +86,8 @@ class CalendarUpdate(BaseModel):
     hours: list[HoursIn] | None = Field(default=None, max_length=70)
     holidays: list[HolidayIn] | None = Field(default=None, max_length=1000)
 
+    _not_null = field_validator("name", "timezone", "always_open", mode="before")(present)
+
     @model_validator(mode="after")
     def _consistent(self) -> CalendarUpdate:
         _check_calendar(self.hours or [], self.holidays or [])
@@ -141,6 +144,8 @@ class SlaTargetUpdate(BaseModel):
     response_minutes: Minutes | None = None
     resolution_minutes: Minutes | None = None
     warning_fraction: Fraction | None = None
+
+    _not_null = field_validator("response_minutes", "resolution_minutes", "warning_fraction", mode="before")(present)
 
 
 class SlaTargetPublic(BaseModel):

@@ -24,7 +24,7 @@ S = WorkOrderStatus
 TRANSITIONS: dict[WorkOrderStatus, frozenset[WorkOrderStatus]] = {
     S.UNSCHEDULED: frozenset({S.SCHEDULED, S.CANCELED}),
     S.SCHEDULED: frozenset({S.UNSCHEDULED, S.IN_PROGRESS, S.CANCELED}),
-    S.IN_PROGRESS: frozenset({S.COMPLETED, S.CANCELED}),
+    S.IN_PROGRESS: frozenset({S.SCHEDULED, S.UNSCHEDULED, S.COMPLETED, S.CANCELED}),  # back: started visit canceled
     S.COMPLETED: frozenset({S.POSTED}),
     S.POSTED: frozenset(),
     S.CANCELED: frozenset(),
@@ -57,7 +57,8 @@ def ensure_version(current: int, expected: int | None) -> None:
 
 
 def status_from_bookings(current: str, booking_statuses: Iterable[str]) -> WorkOrderStatus:
-    """Where the bookings put the work order: started → in progress, all done → completed, none left → unscheduled."""
+    """Where the bookings put the work order: started → in progress, all done → completed, some still to come →
+    scheduled (in progress once a visit was done), none left → unscheduled (also when a started visit is canceled)."""
     status = WorkOrderStatus(current)
     if status not in OPEN:
         return status
@@ -65,10 +66,10 @@ def status_from_bookings(current: str, booking_statuses: Iterable[str]) -> WorkO
     if any(s in STARTED_BOOKING for s in statuses):
         return S.IN_PROGRESS
     if any(s == "scheduled" for s in statuses):
-        return S.IN_PROGRESS if status is S.IN_PROGRESS else S.SCHEDULED
+        return S.IN_PROGRESS if status is S.IN_PROGRESS and "completed" in statuses else S.SCHEDULED
     if "completed" in statuses:
         return S.COMPLETED
-    return S.UNSCHEDULED if status is S.SCHEDULED else status
+    return S.UNSCHEDULED
 
 
 def ensure_can_complete(status: str, resolution_code: str | None, booking_statuses: Collection[str]) -> bool:

@@ -6,8 +6,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from service_core.api.fields import present
 from service_core.api.pagination import MAX_LIMIT, Page
 
 Priority = Literal["emergency", "high", "normal", "low"]
@@ -123,6 +124,8 @@ class WorkOrderUpdate(BaseModel):
     window_end: AwareDatetime | None = None
     version: Version = None
 
+    _not_null = field_validator("summary", "description", "estimated_minutes", mode="before")(present)
+
 
 class PriorityChange(BaseModel):
     priority: Priority
@@ -174,7 +177,9 @@ class LineUpdate(BaseModel):
     line_status: LineStatus | None = None
     quantity: Quantity | None = None
     quantity_to_bill: Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=3)] | None = None
-    unit_price: Money | None = None
+    unit_price: Money | None = Field(default=None, description="null: billing prices it")
+
+    _not_null = field_validator("line_status", "quantity", mode="before")(present)
 
 
 class LinePublic(BaseModel):

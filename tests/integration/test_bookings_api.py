@@ -201,3 +201,28 @@ def test_breaks_are_not_available_to_auto_assignment_and_flagged_on_manual_booki
         datetime(2030, 1, 7, 13, 0, tzinfo=UTC),
         datetime(2030, 1, 7, 14, 21, tzinfo=UTC),
     )
+
+
+def test_auto_assign_books_only_technicians_not_equally_qualified_equipment_or_crews(database_url: str) -> None:
+    with psycopg.connect(database_url) as conn:
+        account, territory, skill = wf.account(conn), wf.territory(conn), wf.skill(conn)
+        site = wf.location(conn, account_id=account, territory_id=territory)
+        others = {  # made first (lower ids win ties), as qualified, as free and as close as the technician
+            kind: wf.resource(conn, name=kind.title(), territory_id=territory, skills={skill: 4})
+            for kind in ("equipment", "crew")
+        }
+        for kind, rid in others.items():
+            conn.execute("UPDATE resources.resources SET kind = %s WHERE id = %s", (kind, rid))
+        technician = wf.resource(conn, name="Tech", territory_id=territory, skills={skill: 4})
+        order = {"account_id": account, "location_id": site, "required_skills": [{"skill_id": skill}]}
+    with api_client(database_url) as api:
+        h = headers_for(database_url, Role.DISPATCHER)
+        wo = ok(api.post("/work-orders", json={**order, "summary": "Pump check"}, headers=h), 201)
+        booking = ok(api.post(f"/work-orders/{wo['id']}/auto-assign", headers=h), 201)
+        assert booking["resource_id"] == technician
+        assert {r["resource_id"] for r in booking["explanation"]["rejected"]}.isdisjoint(others.values())
+        alone = {**order, "excluded_resource_ids": [technician]}
+        nobody = ok(api.post("/work-orders", json={**alone, "summary": "Pump check"}, headers=h), 201)
+        only_others = api.post(f"/work-orders/{nobody['id']}/auto-assign", headers=h)
+        assert only_others.status_code == 409, only_others.text
+        assert only_others.json()["error"]["message"].endswith(f": Tech (#{technician}): excluded on this work order")

@@ -340,3 +340,51 @@ def test_partial_completion_opens_a_follow_up_with_the_remaining_tasks(database_
         assert [t["result"] for t in original] == ["pass", "not_applicable", "not_applicable"]
         assert original[1]["notes"] == f"carried over to {follow_up['number']}"
         ok(api.post(f"/work-orders/{wo['id']}/post", json={}, headers=h))
+
+
+def test_patch_null_for_a_required_field_is_422_naming_it(database_url: str) -> None:
+    w = build(database_url)
+    with api_client(database_url) as api:
+        h = headers_for(database_url, Role.DISPATCHER)
+        wo = open_order(api, h, w, window_start="2030-01-07T08:00:00Z", window_end="2030-01-07T12:00:00Z")
+        line = ok(api.get(f"/work-orders/{wo['id']}/lines", headers=h))[0]
+        line_url = f"/work-orders/{wo['id']}/lines/{line['id']}"
+        for field in ("quantity", "line_status"):
+            nulled = api.patch(line_url, json={field: None}, headers=h)
+            assert nulled.status_code == 422, nulled.text
+            assert [f["field"] for f in nulled.json()["error"]["fields"]] == [field]
+        priced = ok(api.patch(line_url, json={"unit_price": "30.00"}, headers=h))
+        assert priced["unit_price"] == "30.00"
+        repriced = ok(api.patch(line_url, json={"unit_price": None, "quantity_to_bill": None}, headers=h))
+        assert (repriced["unit_price"], repriced["quantity"], repriced["quantity_to_bill"]) == (None, "2.000", "2.000")
+
+        for field in ("summary", "description", "estimated_minutes"):
+            nulled = api.patch(f"/work-orders/{wo['id']}", json={field: None}, headers=h)
+            assert nulled.status_code == 422, nulled.text
+            assert [f["field"] for f in nulled.json()["error"]["fields"]] == [field]
+        cleared = ok(api.patch(f"/work-orders/{wo['id']}", json={"window_start": None, "window_end": None}, headers=h))
+        assert (cleared["window_start"], cleared["window_end"], cleared["version"]) == (None, None, wo["version"] + 1)
+        assert cleared["summary"] == wo["summary"]
+
+
+def test_canceling_the_started_booking_takes_the_order_back(database_url: str) -> None:
+    w = build(database_url)
+    with api_client(database_url) as api:
+        h = headers_for(database_url, Role.DISPATCHER)
+        wo = open_order(api, h, w)
+        started = book(api, h, wo["id"], w.tech_id)
+        ok(api.post(f"/bookings/{started['id']}/status", json={"status": "traveling"}, headers=h))
+        assert ok(api.get(f"/work-orders/{wo['id']}", headers=h))["status"] == "in_progress"
+        ok(api.post(f"/bookings/{started['id']}/status", json={"status": "canceled"}, headers=h))
+        back = ok(api.get(f"/work-orders/{wo['id']}", headers=h))
+        assert back["status"] == "unscheduled" and back["responded_at"] is not None
+
+        again = book(api, h, wo["id"], w.tech_id, hours_ahead=4)
+        later = book(api, h, wo["id"], w.other_tech_id, hours_ahead=8)
+        ok(api.post(f"/bookings/{again['id']}/status", json={"status": "in_progress"}, headers=h))
+        assert ok(api.get(f"/work-orders/{wo['id']}", headers=h))["status"] == "in_progress"
+        ok(api.post(f"/bookings/{again['id']}/status", json={"status": "canceled"}, headers=h))
+        assert ok(api.get(f"/work-orders/{wo['id']}", headers=h))["status"] == "scheduled"
+        for step in ("in_progress", "completed"):
+            ok(api.post(f"/bookings/{later['id']}/status", json={"status": step}, headers=h))
+        assert ok(api.get(f"/work-orders/{wo['id']}", headers=h))["status"] == "completed"
