@@ -1,7 +1,8 @@
 """Automatic assignment: the `Assigner` seam (an optimizer can plug in) and a pure greedy rule with explanations.
 
-Greedy: among qualified, active, not excluded resources (in the site's territory; any territory when nobody
-there fits), take the earliest finish that meets the SLA resolution deadline; then less travel; then preferred.
+Greedy: among qualified, active, not excluded resources in the site's territory (any territory when nobody there
+fits, only if the request allows it), take the earliest finish that meets the SLA resolution deadline; then less
+travel; then preferred.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class AssignmentRequest:
     deadline: datetime | None  # SLA resolution due
     preferred: frozenset[int] = frozenset()
     excluded: frozenset[int] = frozenset()
+    allow_outside_territory: bool = False  # when nobody in the site's territory fits, look in the others
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,23 +163,27 @@ class GreedyAssigner:
 
     def propose(self, request: AssignmentRequest, candidates: Sequence[Candidate]) -> AssignmentProposal | Unassignable:
         results = {c.resource_id: evaluate(request, c) for c in candidates}
-        local = [c for c in candidates if request.territory_id is None or c.territory_id == request.territory_id]
+        local = [c for c in candidates if _in_territory(request, c)]
         pool, fallback = _options(results, local), False
-        if not pool:
+        if not pool and request.allow_outside_territory:
             pool, fallback = _options(results, candidates), request.territory_id is not None
         best = min(pool, key=lambda o: o.score) if pool else None
+
+        def order(c: Candidate) -> tuple[bool, tuple[int, Any]]:
+            """When nobody fits, the site's own territory first (why they could not), then by `_rank`."""
+            return best is None and not _in_territory(request, c), _rank(results[c.resource_id])
+
         rejected = [
             {
                 "resource_id": c.resource_id,
                 "name": c.name,
-                "reason": _rejection(results[c.resource_id], _territory_note(request, c, best, fallback), best),
+                "reason": _rejection(results[c.resource_id], _territory_note(request, c, fallback), best),
             }
-            for c in sorted(candidates, key=lambda c: _rank(results[c.resource_id]))
+            for c in sorted(candidates, key=order)
             if best is None or c.resource_id != best.candidate.resource_id
         ][:TOP_REJECTED]
         if best is None:
-            reasons = [f"{r['name']} (#{r['resource_id']}): {r['reason']}" for r in rejected] or ["no resources"]
-            return Unassignable(reasons=reasons, explanation={"strategy": "greedy", "rejected": rejected})
+            return _unassignable(request, rejected, outside=_options(results, candidates))
         explanation = {"strategy": "greedy", "chosen": _why(request, best, fallback=fallback), "rejected": rejected}
         return AssignmentProposal(
             resource_id=best.candidate.resource_id,
@@ -186,6 +192,26 @@ class GreedyAssigner:
             travel_minutes=best.travel_minutes,
             explanation=explanation,
         )
+
+
+def _unassignable(
+    request: AssignmentRequest, rejected: list[dict[str, Any]], *, outside: list[_Option]
+) -> Unassignable:
+    """Why nobody fits; first, when someone outside the territory could have, that they were not allowed."""
+    reasons = [f"{r['name']} (#{r['resource_id']}): {r['reason']}" for r in rejected] or ["no resources"]
+    explanation: dict[str, Any] = {"strategy": "greedy", "rejected": rejected}
+    if outside and not request.allow_outside_territory:
+        note = (
+            f"nobody in the site's territory fits ({len(outside)} outside it could; "
+            "set allow_outside_territory to book one)"
+        )
+        reasons.insert(0, note)
+        explanation["territory"] = note
+    return Unassignable(reasons=reasons, explanation=explanation)
+
+
+def _in_territory(request: AssignmentRequest, c: Candidate) -> bool:
+    return request.territory_id is None or c.territory_id == request.territory_id
 
 
 def _options(results: Mapping[int, _Option | str], candidates: Sequence[Candidate]) -> list[_Option]:
@@ -197,8 +223,7 @@ def _rank(result: _Option | str) -> tuple[int, Any]:
     return (0, result.score) if isinstance(result, _Option) else (1, (datetime.max.isoformat(), result))
 
 
-def _territory_note(request: AssignmentRequest, c: Candidate, best: _Option | None, fallback: bool) -> str | None:
-    local = request.territory_id is None or c.territory_id == request.territory_id
-    if best is not None and not fallback and not local:
+def _territory_note(request: AssignmentRequest, c: Candidate, fallback: bool) -> str | None:
+    if not fallback and not _in_territory(request, c):
         return "outside the site's territory"
     return None

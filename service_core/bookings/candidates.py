@@ -16,8 +16,11 @@ from service_core.scheduling.routing.travel import GeoPoint
 from service_core.work_orders.schemas import WorkOrderPublic
 
 
-def assignment_request(conn: psycopg.Connection, *, work_order: WorkOrderPublic, now: datetime) -> AssignmentRequest:
-    """Where the job is, what it needs, who is preferred or excluded, and by when it must be done."""
+def assignment_request(
+    conn: psycopg.Connection, *, work_order: WorkOrderPublic, now: datetime, allow_outside_territory: bool = False
+) -> AssignmentRequest:
+    """Where the job is, what it needs, who is preferred or excluded, by when it must be done, and whether a
+    technician of another territory may take it."""
     site = conn.execute(
         "SELECT latitude, longitude, territory_id FROM crm.locations WHERE id = %s", (work_order.location_id,)
     ).fetchone()
@@ -40,6 +43,7 @@ def assignment_request(conn: psycopg.Connection, *, work_order: WorkOrderPublic,
         deadline=work_order.resolution_due_at,
         preferred=frozenset(int(r) for r, p in prefs if p == "preferred"),
         excluded=frozenset(int(r) for r, p in prefs if p == "excluded"),
+        allow_outside_territory=allow_outside_territory,
     )
 
 

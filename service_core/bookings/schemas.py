@@ -33,6 +33,15 @@ class BookingCreate(BookingSlot):
     work_order_id: BigId
 
 
+class AutoAssignRequest(BaseModel):
+    """Options of automatic assignment."""
+
+    allow_outside_territory: bool = Field(
+        default=False,
+        description="when no technician of the site's territory fits, book one of another territory (else 409)",
+    )
+
+
 class BookingStatusChange(BaseModel):
     status: BookingStatusIn
 

@@ -163,12 +163,14 @@ def auto_assign(
     actor: str,
     now: datetime | None = None,
     assigner: Assigner | None = None,
+    allow_outside_territory: bool = False,
 ) -> BookingPublic:
-    """Book the best resource found by `assigner` (greedy by default); `Conflict` with the reasons nobody fits."""
+    """Book the best resource found by `assigner` (greedy by default), in the site's territory unless
+    `allow_outside_territory`; `Conflict` with the reasons nobody fits."""
     now = now or datetime.now(UTC)
     work_order = work_orders_service.lock_for_booking(conn, work_order_id=work_order_id)
     _ensure_credit(conn, work_order)
-    request = assignment_request(conn, work_order=work_order, now=now)
+    request = assignment_request(conn, work_order=work_order, now=now, allow_outside_territory=allow_outside_territory)
     horizon_end = request.deadline or request.not_before + timedelta(days=14)
     candidates = load_candidates(conn, start=request.not_before - timedelta(days=1), end=horizon_end)
     proposal = (assigner or GreedyAssigner()).propose(request, candidates)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response, status
+from fastapi import APIRouter, Body, Path, Query, Response, status
 
 from service_core.api.deps import ConnDep, CurrentUser, Dispatcher, FieldWorker, PortalReader
 from service_core.api.errors import ERROR_RESPONSES, ErrorBody, Responses
@@ -12,7 +12,7 @@ from service_core.api.pagination import Limit, Offset, Page
 from service_core.api.responses import model_response, rows_response
 from service_core.api.transactions import TransactionalRoute
 from service_core.bookings import service as bookings_service
-from service_core.bookings.schemas import BookingCreate, BookingPublic, BookingSlot
+from service_core.bookings.schemas import AutoAssignRequest, BookingCreate, BookingPublic, BookingSlot
 from service_core.work_orders import closing, queries
 from service_core.work_orders import service as work_orders_service
 from service_core.work_orders.access import field_resource
@@ -134,9 +134,21 @@ def book_work_order(
 
 
 @router.post("/{work_order_id}/auto-assign", status_code=status.HTTP_201_CREATED, responses=CONFLICT)
-def auto_assign(conn: ConnDep, principal: Dispatcher, work_order_id: WorkOrderId) -> BookingPublic:
-    """Book the best qualified, available technician; the booking's explanation says why (409: why nobody fits)."""
-    return bookings_service.auto_assign(conn, work_order_id=work_order_id, actor=principal.actor)
+def auto_assign(
+    conn: ConnDep,
+    principal: Dispatcher,
+    work_order_id: WorkOrderId,
+    assign_in: Annotated[AutoAssignRequest | None, Body()] = None,
+) -> BookingPublic:
+    """Book the best qualified, available technician of the site's territory (another territory's only with
+    `allow_outside_territory`); the booking's explanation says why (409: why nobody fits)."""
+    options = assign_in or AutoAssignRequest()
+    return bookings_service.auto_assign(
+        conn,
+        work_order_id=work_order_id,
+        actor=principal.actor,
+        allow_outside_territory=options.allow_outside_territory,
+    )
 
 
 router.include_router(execution_router)

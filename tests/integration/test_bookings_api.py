@@ -171,6 +171,23 @@ def test_auto_assign_books_the_best_technician_and_explains(database_url: str) -
         refused(api.post(f"/work-orders/{nobody['id']}/auto-assign", headers=tech), 403, "may not")
 
 
+def test_auto_assign_stays_in_the_territory_unless_allowed_outside(database_url: str) -> None:
+    w = build(database_url)  # "Other" is qualified and free but belongs to no territory; the site has one
+    with api_client(database_url) as api:
+        h = headers_for(database_url, Role.DISPATCHER)
+        wo = open_order(api, h, w, excluded_resource_ids=[w.tech_id])
+        url = f"/work-orders/{wo['id']}/auto-assign"
+        refused(api.post(url, headers=h), 409, "nobody in the site's territory fits (1 outside it could")
+        response = api.post(url, json={"allow_outside_territory": False}, headers=h)
+        refused(response, 409, f"Other (#{w.other_tech_id}): outside the site's territory")
+        assert f"(#{w.tech_id}): excluded on this work order" in response.json()["error"]["message"]
+        assert ok(api.get(f"/work-orders/{wo['id']}", headers=h))["status"] != "scheduled"
+        booking = ok(api.post(url, json={"allow_outside_territory": True}, headers=h), 201)
+        assert booking["resource_id"] == w.other_tech_id
+        assert booking["explanation"]["chosen"]["territory"] == "outside the site's territory (nobody in it fits)"
+        assert api.post(url, json={"allow_outside_territory": "maybe"}, headers=h).status_code == 422
+
+
 def test_breaks_are_not_available_to_auto_assignment_and_flagged_on_manual_bookings(database_url: str) -> None:
     w = build(database_url)
     with psycopg.connect(database_url) as conn:  # 08:00-17:00 UTC every day, an hour's break: 12:00-13:00

@@ -127,20 +127,45 @@ def test_a_slot_must_finish_before_the_sla_deadline() -> None:
     assert "before the SLA resolution deadline" in result.reasons[0]
 
 
-def test_outside_the_territory_only_when_nobody_inside_fits() -> None:
+def test_outside_the_territory_is_refused_unless_allowed_and_the_refusal_says_why() -> None:
     inside_busy = tech(1, busy=[(NOW, NOW + timedelta(hours=8))])
     outside = tech(2, territory_id=99)
-    proposal = propose(request(), inside_busy, outside)
+    refused = propose(request(), inside_busy, outside)
+    assert isinstance(refused, Unassignable)
+    assert refused.reasons[0] == (
+        "nobody in the site's territory fits (1 outside it could; set allow_outside_territory to book one)"
+    )
+    assert refused.explanation["rejected"] == [  # the territory's own technician first
+        {
+            "resource_id": 1,
+            "name": "tech1",
+            "reason": "no free slot of 60 min plus 0 min travel before the SLA resolution deadline",
+        },
+        {"resource_id": 2, "name": "tech2", "reason": "outside the site's territory"},
+    ]
+    proposal = propose(request(allow_outside_territory=True), inside_busy, outside)
     assert isinstance(proposal, AssignmentProposal)
     assert proposal.resource_id == 2
     assert proposal.explanation["chosen"]["territory"] == "outside the site's territory (nobody in it fits)"
-    inside = tech(3)
-    proposal = propose(request(), outside, inside)
-    assert isinstance(proposal, AssignmentProposal)
-    assert proposal.resource_id == 3
-    assert {"resource_id": 2, "name": "tech2", "reason": "outside the site's territory"} in proposal.explanation[
-        "rejected"
-    ]
+
+
+def test_inside_the_territory_wins_even_when_outside_is_allowed() -> None:
+    outside = tech(2, territory_id=99)
+    inside = tech(3, busy=[(NOW, NOW + timedelta(hours=2))])  # finishes later than the outsider would
+    for allowed in (False, True):
+        proposal = propose(request(allow_outside_territory=allowed), outside, inside)
+        assert isinstance(proposal, AssignmentProposal)
+        assert proposal.resource_id == 3
+        assert proposal.explanation["chosen"]["territory"] == "the site's territory"
+        assert {"resource_id": 2, "name": "tech2", "reason": "outside the site's territory"} in proposal.explanation[
+            "rejected"
+        ]
+
+
+def test_nobody_anywhere_fits_names_no_territory_note() -> None:
+    result = propose(request(allow_outside_territory=True), tech(1, skills={}), tech(2, territory_id=99, skills={}))
+    assert isinstance(result, Unassignable)
+    assert all("territory" not in r for r in result.reasons)
 
 
 def test_working_hours_bound_the_slot() -> None:
