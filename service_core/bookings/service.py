@@ -29,11 +29,16 @@ COLUMNS = (
 
 
 def _ensure_credit(conn: psycopg.Connection, work_order: WorkOrderPublic) -> None:
-    """No new non-emergency bookings for an order whose billing account is on credit hold."""
+    """No new non-emergency bookings for an order whose billing account is on credit hold.
+
+    The account row is read FOR SHARE (after the work order's lock: work order, then account, like closing an order
+    whose invoice runs the credit check), so a hold (`set_credit_hold` locks the row FOR UPDATE) and a booking
+    serialize: a hold committed first is seen, and a hold set while a booking is open waits for it to commit."""
     if work_order.priority == "emergency":
         return
     row = conn.execute(
-        "SELECT credit_hold, credit_hold_reason FROM crm.accounts WHERE id = %s", (work_order.billing_account_id,)
+        "SELECT credit_hold, credit_hold_reason FROM crm.accounts WHERE id = %s FOR SHARE",
+        (work_order.billing_account_id,),
     ).fetchone()
     if row and row[0]:
         reason = f": {row[1]}" if row[1] else ""

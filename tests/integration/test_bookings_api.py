@@ -10,14 +10,15 @@ from datetime import UTC, datetime, time, timedelta
 import psycopg
 import pytest
 
+from service_core.accounts import service as accounts_service
 from service_core.auth.domain import Role
 from service_core.bookings import service as bookings_service
 from service_core.bookings.schemas import BookingCreate
-from service_core.exceptions import Conflict
+from service_core.exceptions import Conflict, CreditHold
 from service_core.work_orders import service as work_orders_service
 from service_core.work_orders.schemas import WorkOrderCreate
 from tests import work_factories as wf
-from tests.integration.test_work_orders_lifecycle import book, build, ok, open_order, refused
+from tests.integration.test_work_orders_lifecycle import World, book, build, ok, open_order, refused
 from tests.support.api import api_client, bearer, headers_for
 
 pytestmark = pytest.mark.integration
@@ -120,6 +121,71 @@ def test_two_concurrent_transactions_double_booking_exactly_one_wins(database_ur
     with psycopg.connect(database_url) as conn:
         (count,) = conn.execute("SELECT count(*) FROM work.bookings WHERE status <> 'canceled'").fetchone() or (0,)
     assert count == 1
+
+
+def _booking_of(database_url: str, w: World, start: datetime) -> BookingCreate:
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        order = WorkOrderCreate(account_id=w.account_id, summary="job", priority="normal")
+        wo = work_orders_service.create_work_order(conn, work_order_in=order, actor="test")
+    return BookingCreate(work_order_id=wo.id, resource_id=w.tech_id, start_at=start, end_at=start + timedelta(hours=1))
+
+
+def _payer_of(database_url: str, w: World) -> int:
+    with psycopg.connect(database_url) as conn:
+        row = conn.execute("SELECT billing_account_id FROM crm.accounts WHERE id = %s", (w.account_id,)).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def test_a_credit_hold_committed_while_a_booking_waits_refuses_the_booking(database_url: str) -> None:
+    w = build(database_url)
+    booking_in, payer = _booking_of(database_url, w, datetime(2030, 2, 4, 9, 0, tzinfo=UTC)), _payer_of(database_url, w)
+    outcome: list[str] = []
+
+    def book_now() -> None:
+        with psycopg.connect(database_url) as conn:
+            try:
+                bookings_service.create_booking(conn, booking_in=booking_in, actor="test")
+                conn.commit()
+                outcome.append("booked")
+            except CreditHold:
+                outcome.append("credit hold")
+
+    with psycopg.connect(database_url) as holder:  # the hold is set first and stays uncommitted a while
+        accounts_service.set_credit_hold(holder, account_id=payer, hold=True, reason="overdue", manual=True)
+        booker = threading.Thread(target=book_now)
+        booker.start()
+        booker.join(timeout=0.8)
+        assert booker.is_alive() and outcome == []  # the booking waits on the account row instead of reading past
+        holder.commit()
+    booker.join(timeout=10)
+    assert outcome == ["credit hold"]
+    with psycopg.connect(database_url) as conn:
+        assert conn.execute("SELECT count(*) FROM work.bookings").fetchone() == (0,)
+
+
+def test_a_credit_hold_set_while_a_booking_is_open_waits_for_it(database_url: str) -> None:
+    w = build(database_url)
+    booking_in, payer = _booking_of(database_url, w, datetime(2030, 2, 4, 9, 0, tzinfo=UTC)), _payer_of(database_url, w)
+    held: list[bool] = []
+
+    def hold_now() -> None:
+        with psycopg.connect(database_url) as conn:
+            account = accounts_service.set_credit_hold(conn, account_id=payer, hold=True, reason="overdue", manual=True)
+            conn.commit()
+            held.append(account.credit_hold)
+
+    with psycopg.connect(database_url) as booker:  # the booking checked the account first: the hold comes after it
+        bookings_service.create_booking(booker, booking_in=booking_in, actor="test")
+        holder = threading.Thread(target=hold_now)
+        holder.start()
+        holder.join(timeout=0.8)
+        assert holder.is_alive() and held == []
+        booker.commit()
+    holder.join(timeout=10)
+    assert held == [True]
+    with psycopg.connect(database_url) as conn:
+        assert conn.execute("SELECT count(*) FROM work.bookings").fetchone() == (1,)
 
 
 def test_manual_booking_outside_hours_is_flagged(database_url: str) -> None:
