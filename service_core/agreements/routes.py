@@ -25,6 +25,7 @@ from service_core.api.deps import ConnDep, CurrentUser, Dispatcher
 from service_core.api.errors import ERROR_RESPONSES, ErrorBody, Responses
 from service_core.api.pagination import Limit, Offset, Page
 from service_core.api.transactions import TransactionalRoute
+from service_core.billing import queries as billing_queries
 
 router = APIRouter(route_class=TransactionalRoute, prefix="/agreements", tags=["agreements"], responses=ERROR_RESPONSES)
 
@@ -40,14 +41,14 @@ BOTH: Responses = {**NOT_FOUND, **CONFLICT}
 def generate_preventive_work(
     conn: ConnDep, principal: Dispatcher, generate_in: Annotated[PmGenerate | None, Body()] = None
 ) -> PmGenerated:
-    today = generate_in.today if generate_in and generate_in.today else date.today()
+    today = generate_in.today if generate_in and generate_in.today else billing_queries.today()
     ids = pm_service.generate_preventive_work(conn, today=today, actor=principal.actor)
     return PmGenerated(work_order_ids=ids)
 
 
 @router.get("/fee-periods/due", summary="Uninvoiced agreement fees due by a day")
 def list_fee_periods_due(conn: ConnDep, _: CurrentUser, through: date | None = None) -> list[FeePeriodPublic]:
-    return agreements_service.fee_periods_due(conn, through=through or date.today())
+    return agreements_service.fee_periods_due(conn, through=through or billing_queries.today())
 
 
 @router.get("", summary="List agreements")
@@ -92,7 +93,7 @@ ActionBody = Annotated[AgreementAction | None, Body()]
 
 
 def _change(conn: ConnDep, agreement_id: int, action: str, action_in: AgreementAction | None) -> AgreementPublic:
-    on = action_in.on if action_in and action_in.on else date.today()
+    on = action_in.on if action_in and action_in.on else billing_queries.today()
     return agreements_service.change_status(conn, agreement_id=agreement_id, action=action, on=on)
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
+import time
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import psycopg
@@ -215,3 +217,36 @@ def test_terms_for_work_order(database_url: str):
             agreements_service.terms_for_work_order(conn, agreement_id=None, account_id=other, asset_id=None, on=on)
             is None
         )
+
+
+@pytest.fixture
+def local_date_is_not_utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[date]:
+    """The server's local zone put a day off UTC (behind before noon UTC, ahead after); yields the UTC date."""
+    monkeypatch.setenv("TZ", "Etc/GMT+12" if datetime.now(UTC).hour < 12 else "Etc/GMT-14")
+    time.tzset()
+    utc_today = datetime.now(UTC).date()
+    assert date.today() != utc_today
+    yield utc_today
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_default_days_are_utc_not_server_local(api: TestClient, dispatcher, customer, local_date_is_not_utc: date):
+    today = local_date_is_not_utc
+    monthly = {"billing_period_months": 1, "end_date": (today + timedelta(days=90)).isoformat()}
+    starts_today = agreement_body(customer, number="AGR-TODAY", start_date=today.isoformat(), **monthly)
+    starts_tomorrow = agreement_body(
+        customer, number="AGR-NEXT", start_date=(today + timedelta(days=1)).isoformat(), **monthly
+    )
+    ids = [
+        api.post("/agreements", json=body, headers=dispatcher).json()["id"] for body in (starts_today, starts_tomorrow)
+    ]
+    for agreement_id in ids:
+        assert api.post(f"/agreements/{agreement_id}/activate", headers=dispatcher).status_code == 200
+    due = api.get("/agreements/fee-periods/due", headers=dispatcher).json()  # through today (UTC)
+    assert [(p["agreement_id"], p["period_start"]) for p in due] == [(ids[0], today.isoformat())]
+    canceled = api.post(f"/agreements/{ids[1]}/cancel", headers=dispatcher)  # on today (UTC): drops tomorrow's fee
+    assert canceled.status_code == 200, canceled.text
+    later = {"through": (today + timedelta(days=400)).isoformat()}
+    left = api.get("/agreements/fee-periods/due", params=later, headers=dispatcher).json()
+    assert ids[1] not in {p["agreement_id"] for p in left}
