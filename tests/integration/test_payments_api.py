@@ -4,6 +4,7 @@ concurrent), account credit, refunds and reversals."""
 from __future__ import annotations
 
 import threading
+import time
 from datetime import date
 from decimal import Decimal
 
@@ -159,6 +160,51 @@ def test_concurrent_clerks_cannot_both_allocate_one_payment(database_url: str):
     assert any("has 0.00 unapplied" in o for o in outcomes)
     with psycopg.connect(database_url) as conn:
         assert conn.execute("SELECT sum(amount) FROM billing.allocations").fetchone() == (Decimal("100.00"),)
+
+
+def test_concurrent_payments_cannot_over_allocate_one_invoice(database_url: str):
+    with psycopg.connect(database_url) as conn:
+        account_id = insert_account(conn)
+        invoice_id = issued_invoice(conn, account_id=account_id, amount="100.00", issue_date=date.today())
+        payment_ids = []
+        for _ in range(2):
+            row = conn.execute(
+                "INSERT INTO billing.payments (account_id, amount, currency, received_on, method, created_by) "
+                "VALUES (%s, 100, 'USD', current_date, 'cash', 'user:1') RETURNING id",
+                (account_id,),
+            ).fetchone()
+            assert row is not None
+            payment_ids.append(int(row[0]))
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def clerk(payment_id: int) -> None:
+        with psycopg.connect(database_url) as conn:
+            barrier.wait(timeout=10)
+            try:
+                with conn.transaction():  # both pay the whole invoice with their own payment, at once
+                    payments_service.allocate(
+                        conn, payment_id=payment_id, allocations=[Allocation(invoice_id, Decimal(100))], actor="c"
+                    )
+                    time.sleep(0.3)  # the winner holds its locks a while: the loser must wait, not read past
+                outcomes.append("ok")
+            except Conflict as exc:
+                outcomes.append(f"conflict: {exc}")
+
+    threads = [threading.Thread(target=clerk, args=(p,)) for p in payment_ids]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert sorted(o.split(":")[0] for o in outcomes) == ["conflict", "ok"], outcomes
+    assert any("open balance of 0.00" in o for o in outcomes), outcomes
+    with psycopg.connect(database_url) as conn:
+        assert conn.execute(
+            "SELECT sum(amount) FROM billing.allocations WHERE invoice_id = %s", (invoice_id,)
+        ).fetchone() == (Decimal("100.00"),)
+        assert conn.execute(
+            "SELECT balance FROM billing.invoice_balances WHERE invoice_id = %s", (invoice_id,)
+        ).fetchone() == (Decimal("0.00"),)
 
 
 def test_reversal_reopens_invoices(api: TestClient, finance, database_url: str):
