@@ -124,22 +124,23 @@ def test_auto_allocation_oldest_first_and_overpayment_stays_as_credit(api: TestC
     assert api.get(f"/invoices/{later}", headers=finance).json()["balance"] == "15.00"
 
 
-def test_concurrent_clerks_cannot_both_allocate_one_payment(database_url: str):
-    with psycopg.connect(database_url) as conn:
-        account_id = insert_account(conn)
-        first = issued_invoice(conn, account_id=account_id, amount="100.00", issue_date=date.today())
-        second = issued_invoice(conn, account_id=account_id, amount="100.00", issue_date=date.today())
-        row = conn.execute(
-            "INSERT INTO billing.payments (account_id, amount, currency, received_on, method, created_by) "
-            "VALUES (%s, 100, 'USD', current_date, 'cash', 'user:1') RETURNING id",
-            (account_id,),
-        ).fetchone()
-        assert row is not None
-    payment_id = int(row[0])
-    barrier = threading.Barrier(2)
+def _cash_payment(conn: psycopg.Connection, account_id: int) -> int:
+    row = conn.execute(
+        "INSERT INTO billing.payments (account_id, amount, currency, received_on, method, created_by) "
+        "VALUES (%s, 100, 'USD', current_date, 'cash', 'user:1') RETURNING id",
+        (account_id,),
+    ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def _race(database_url: str, clerks: list[tuple[int, int]], *, hold_seconds: float = 0.0) -> list[str]:
+    """Each (payment, invoice) allocates 100.00 in its own connection, all at once; 'ok' or 'conflict: ...'.
+    The winner holds its locks `hold_seconds` before committing: a loser must wait, not read past it."""
+    barrier = threading.Barrier(len(clerks))
     outcomes: list[str] = []
 
-    def clerk(invoice_id: int) -> None:
+    def clerk(payment_id: int, invoice_id: int) -> None:
         with psycopg.connect(database_url) as conn:
             barrier.wait(timeout=10)
             try:
@@ -147,15 +148,26 @@ def test_concurrent_clerks_cannot_both_allocate_one_payment(database_url: str):
                     payments_service.allocate(
                         conn, payment_id=payment_id, allocations=[Allocation(invoice_id, Decimal(100))], actor="c"
                     )
+                    time.sleep(hold_seconds)
                 outcomes.append("ok")
             except Conflict as exc:
                 outcomes.append(f"conflict: {exc}")
 
-    threads = [threading.Thread(target=clerk, args=(x,)) for x in (first, second)]
+    threads = [threading.Thread(target=clerk, args=pair) for pair in clerks]
     for t in threads:
         t.start()
     for t in threads:
         t.join(timeout=30)
+    return outcomes
+
+
+def test_concurrent_clerks_cannot_both_allocate_one_payment(database_url: str):
+    with psycopg.connect(database_url) as conn:
+        account_id = insert_account(conn)
+        first = issued_invoice(conn, account_id=account_id, amount="100.00", issue_date=date.today())
+        second = issued_invoice(conn, account_id=account_id, amount="100.00", issue_date=date.today())
+        payment_id = _cash_payment(conn, account_id)
+    outcomes = _race(database_url, [(payment_id, first), (payment_id, second)])
     assert sorted(o.split(":")[0] for o in outcomes) == ["conflict", "ok"]
     assert any("has 0.00 unapplied" in o for o in outcomes)
     with psycopg.connect(database_url) as conn:
@@ -166,36 +178,9 @@ def test_concurrent_payments_cannot_over_allocate_one_invoice(database_url: str)
     with psycopg.connect(database_url) as conn:
         account_id = insert_account(conn)
         invoice_id = issued_invoice(conn, account_id=account_id, amount="100.00", issue_date=date.today())
-        payment_ids = []
-        for _ in range(2):
-            row = conn.execute(
-                "INSERT INTO billing.payments (account_id, amount, currency, received_on, method, created_by) "
-                "VALUES (%s, 100, 'USD', current_date, 'cash', 'user:1') RETURNING id",
-                (account_id,),
-            ).fetchone()
-            assert row is not None
-            payment_ids.append(int(row[0]))
-    barrier = threading.Barrier(2)
-    outcomes: list[str] = []
-
-    def clerk(payment_id: int) -> None:
-        with psycopg.connect(database_url) as conn:
-            barrier.wait(timeout=10)
-            try:
-                with conn.transaction():  # both pay the whole invoice with their own payment, at once
-                    payments_service.allocate(
-                        conn, payment_id=payment_id, allocations=[Allocation(invoice_id, Decimal(100))], actor="c"
-                    )
-                    time.sleep(0.3)  # the winner holds its locks a while: the loser must wait, not read past
-                outcomes.append("ok")
-            except Conflict as exc:
-                outcomes.append(f"conflict: {exc}")
-
-    threads = [threading.Thread(target=clerk, args=(p,)) for p in payment_ids]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
+        payment_ids = [_cash_payment(conn, account_id) for _ in range(2)]
+    # both pay the whole invoice with their own payment, at once
+    outcomes = _race(database_url, [(p, invoice_id) for p in payment_ids], hold_seconds=0.3)
     assert sorted(o.split(":")[0] for o in outcomes) == ["conflict", "ok"], outcomes
     assert any("open balance of 0.00" in o for o in outcomes), outcomes
     with psycopg.connect(database_url) as conn:
