@@ -90,6 +90,9 @@ def _health(reads: AssetReads, asset_id: int) -> None:
     cols[0].metric("Health score", health["health_score"])
     rul = health.get("rul_hours")
     cols[1].metric("RUL (hours)", "not estimated" if rul is None else f"{float(rul):.0f}")
+    low, high = health.get("rul_low_hours"), health.get("rul_high_hours")
+    if rul is not None and low is not None and high is not None:
+        cols[1].caption(f"RUL band {float(low):.0f}-{float(high):.0f} h")
     cols[2].metric("Open conditions", health.get("open_conditions", 0))
     if health.get("contributions"):
         st.dataframe(pd.DataFrame(health["contributions"]), hide_index=True)

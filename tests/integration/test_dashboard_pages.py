@@ -190,6 +190,20 @@ def test_asset_page_charts_the_apis_telemetry_at_the_resolution_the_range_needs(
     assert f"Leases ({leases['total']})" in texts(at.subheader)
 
 
+def test_asset_page_shows_the_apis_health_rul_and_its_band(env: Env) -> None:
+    asset_id = env.seed.asset_ids[2]  # the chiller: the one scored asset
+    at = logged_in(env)
+    at.query_params["asset_id"] = str(asset_id)
+    page(at, "asset")
+    health = env.get(f"/conditions/health/{asset_id}")
+    assert by_label(at.metric, "Health score").value == str(health["health_score"])
+    assert by_label(at.metric, "RUL (hours)").value == f"{health['rul_hours']:.0f}"
+    band = f"RUL band {health['rul_low_hours']:.0f}-{health['rul_high_hours']:.0f} h"
+    assert band == "RUL band 302-518 h"
+    assert band in texts(at.caption)
+    assert not at.exception
+
+
 # -- work orders -------------------------------------------------------------------------------------------------
 
 

@@ -179,7 +179,8 @@ def seed_fleet(url: str) -> Seed:
         ]
         conn.execute(
             "INSERT INTO detection.asset_health (asset_id, scored_at, health_score, anomaly_score, contributions,"
-            ' rul_hours) VALUES (%s, now(), 62, 1.8, \'[{"signal": "temp", "share": 0.7}]\', 410.5)',
+            " rul_hours, rul_low_hours, rul_high_hours)"
+            ' VALUES (%s, now(), 62, 1.8, \'[{"signal": "temp", "share": 0.7}]\', 410.5, 302.0, 518.0)',
             (assets[2],),
         )
         conn.execute("UPDATE fleet.devices SET asset_id = %s WHERE id = %s", (assets[0], devices[0].id))
