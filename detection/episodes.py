@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 ACTOR = "system:detector"
 IDLE = Episode()
 TOP_SIGNALS = 5
+HISTORY_BUCKETS = (("1m", 60), ("1h", 3600))  # detection.health_history's resolutions and their widths (s)
 
 
 @dataclass(slots=True)
@@ -37,6 +38,8 @@ class FeedResult:
     raised: list[int] = field(default_factory=list)
     cleared: int = 0
     health: dict[int, tuple[datetime, float, list[dict[str, Any]], str]] = field(default_factory=dict)
+    # (asset, resolution, bucket start in epoch seconds) -> the highest score ratio of the new rows in that bucket
+    history: dict[tuple[int, str, int], float] = field(default_factory=dict)
 
     def write_health(self, conn: psycopg.Connection) -> None:
         for asset_id, (at, ratio, shares, label) in self.health.items():
@@ -51,6 +54,26 @@ class FeedResult:
                 """,
                 (asset_id, at, health_score(ratio), ratio, orjson.dumps(shares).decode(), label),
             )
+        if self.history:
+            conn.cursor().executemany(
+                """
+                INSERT INTO detection.health_history AS h (asset_id, resolution, bucket, health_score, anomaly_score)
+                VALUES (%s, %s, %s, %s, %s)
+                ON CONFLICT (asset_id, resolution, bucket) DO UPDATE
+                SET health_score = least(h.health_score, EXCLUDED.health_score),
+                    anomaly_score = greatest(h.anomaly_score, EXCLUDED.anomaly_score)
+                """,
+                [
+                    (asset_id, resolution, datetime.fromtimestamp(bucket, UTC), health_score(ratio), ratio)
+                    for (asset_id, resolution, bucket), ratio in sorted(self.history.items())
+                ],
+            )
+
+    def remember(self, asset_id: int, ts: float, ratio: float) -> None:
+        """Keep the worst score of each minute and hour of reading time for the asset's score history."""
+        for resolution, width in HISTORY_BUCKETS:
+            key = (asset_id, resolution, int(ts // width) * width)
+            self.history[key] = max(ratio, self.history.get(key, ratio))
 
 
 class ConditionSink(Protocol):
@@ -130,6 +153,8 @@ class EpisodeFeeder:
             at = datetime.fromtimestamp(float(window.ts[t]), UTC)
             equipment_open = self.equipment_active(device.asset_id)
             ratio = float(scores.ratio_all[t] if equipment_open else scores.ratio[t])
+            if np.isfinite(scores.ratio[t]):
+                self.result.remember(device.asset_id, float(window.ts[t]), float(scores.ratio[t]))
             if np.isfinite(ratio):
                 self._equipment(device, model, label=label, at=at, ratio=ratio, scores=scores, t=t)
             equipment_open = self.equipment_active(device.asset_id)

@@ -212,7 +212,8 @@ def db_maintain() -> None:
     typer.echo(f"backend {report.backend}; partitions ensured: {', '.join(report.partitions_ensured)}")
     typer.echo(
         f"partitions dropped: {', '.join(report.partitions_dropped) or 'none'}; "
-        f"roll-up rows deleted: {report.rollup_rows_deleted}"
+        f"roll-up rows deleted: {report.rollup_rows_deleted}; "
+        f"score history rows deleted: {report.health_history_rows_deleted}"
     )
 
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import psycopg
 from psycopg.rows import class_row
 
 from service_core.conditions import domain
-from service_core.conditions.schemas import AssetHealthPublic, ConditionPublic, FailureModePrecision
+from service_core.conditions.schemas import AssetHealthPublic, ConditionPublic, FailureModePrecision, HealthPoint
 from service_core.conditions.service import COLUMNS
-from service_core.exceptions import NotFound
+from service_core.exceptions import InvalidInput, NotFound
+from service_core.telemetry.buckets import RESOLUTION_WIDTH, merged_width
+
+MINUTE_HISTORY_UP_TO = timedelta(days=7)  # longer ranges are read from the hourly score history
 
 
 def list_page(
@@ -92,3 +95,29 @@ def asset_health(conn: psycopg.Connection, *, asset_id: int) -> AssetHealthPubli
     if health is None:
         raise NotFound(f"asset {asset_id} has not been scored yet")
     return health
+
+
+def health_history(
+    conn: psycopg.Connection, *, asset_id: int, start: datetime, end: datetime, max_points: int
+) -> list[HealthPoint]:
+    """The asset's scores over [start, end): minute buckets up to a week, hours beyond, merged into wider buckets
+    (worst of each) so that there are at most `max_points`."""
+    if end <= start:
+        raise InvalidInput("end must be after start")
+    if conn.execute("SELECT 1 FROM assets.assets WHERE id = %s", (asset_id,)).fetchone() is None:
+        raise NotFound(f"asset {asset_id} does not exist")
+    resolution = "1m" if end - start <= MINUTE_HISTORY_UP_TO else "1h"
+    width = merged_width(end - start, resolution, max_points) or RESOLUTION_WIDTH[resolution]
+    with conn.cursor(row_factory=class_row(HealthPoint)) as cur:
+        cur.execute(
+            """
+            SELECT date_bin(%(width)s, bucket, %(origin)s) AS ts, min(health_score)::int AS health_score,
+                   max(anomaly_score) AS anomaly_score
+            FROM detection.health_history
+            WHERE asset_id = %(asset)s AND resolution = %(resolution)s AND bucket >= %(start)s AND bucket < %(end)s
+            GROUP BY 1 ORDER BY 1
+            """,
+            {"width": width, "origin": datetime(2000, 1, 1, tzinfo=UTC), "asset": asset_id,
+             "resolution": resolution, "start": start, "end": end},
+        )  # fmt: skip
+        return cur.fetchall()

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
+from pydantic import AwareDatetime
 
 from service_core.api.deps import ConnDep, CurrentUser, Dispatcher, PortalReader
 from service_core.api.errors import ERROR_RESPONSES
@@ -20,6 +21,7 @@ from service_core.conditions.schemas import (
     ConditionPublic,
     ConditionReport,
     FailureModePrecision,
+    HealthPoint,
     LinkIn,
     ReportOutcome,
     Severity,
@@ -64,6 +66,25 @@ def read_precision(
 @router.get("/health/{asset_id}", summary="An asset's health score, contributing signals and RUL")
 def read_asset_health(conn: ConnDep, _: CurrentUser, asset_id: ConditionId) -> AssetHealthPublic:
     return queries.asset_health(conn, asset_id=asset_id)
+
+
+@router.get(
+    "/health/{asset_id}/history",
+    summary="An asset's scores over [start, end): the worst per bucket (minutes up to a week, then hours)",
+)
+def read_health_history(
+    conn: ConnDep,
+    _: CurrentUser,
+    asset_id: ConditionId,
+    *,
+    start: Annotated[AwareDatetime | None, Query(description="inclusive, with a timezone; default end - 24 h")] = None,
+    end: Annotated[AwareDatetime | None, Query(description="exclusive, with a timezone; default now")] = None,
+    max_points: Annotated[int, Query(ge=10, le=100_000, description="neighbouring buckets merged beyond it")] = 1_000,
+) -> list[HealthPoint]:
+    end = end or datetime.now(UTC)
+    return queries.health_history(
+        conn, asset_id=asset_id, start=start or end - timedelta(hours=24), end=end, max_points=max_points
+    )
 
 
 @router.get("/rules", summary="Rules that turn conditions into work orders")

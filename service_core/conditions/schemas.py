@@ -83,6 +83,14 @@ class FailureModePrecision(BaseModel):
     precision: float | None
 
 
+class HealthPoint(BaseModel):
+    """An asset's scores over one bucket of reading time: the lowest health and the highest anomaly score."""
+
+    ts: datetime
+    health_score: int
+    anomaly_score: float
+
+
 class AssetHealthPublic(BaseModel):
     asset_id: int
     scored_at: datetime

@@ -43,6 +43,7 @@ class MaintenanceReport:
     partitions_ensured: list[str] = field(default_factory=list)
     partitions_dropped: list[str] = field(default_factory=list)
     rollup_rows_deleted: int = 0
+    health_history_rows_deleted: int = 0
 
 
 def run_maintenance(url: str, *, policy: RetentionPolicy | None = None, today: date | None = None) -> MaintenanceReport:
@@ -67,6 +68,9 @@ def run_maintenance(url: str, *, policy: RetentionPolicy | None = None, today: d
             report.partitions_dropped = [str(r[0]) for r in rows]
             if report.backend == "native":
                 report.rollup_rows_deleted = _trim_rollups(conn, today, policy.rollup_1m_days, policy.rollup_1h_days)
+            report.health_history_rows_deleted = _trim_health_history(
+                conn, today, policy.rollup_1m_days, policy.rollup_1h_days
+            )
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s)", (MAINTENANCE_LOCK,))
     if report.partitions_dropped:
@@ -79,5 +83,17 @@ def _trim_rollups(conn: psycopg.Connection, today: date, keep_1m: int, keep_1h: 
     for table, keep in (("rollup_1m", keep_1m), ("rollup_1h", keep_1h)):
         cutoff = datetime.combine(today - timedelta(days=keep), datetime.min.time(), tzinfo=UTC)
         cur = conn.execute(f"DELETE FROM telemetry.{table} WHERE bucket < %s", (cutoff,))
+        deleted += cur.rowcount
+    return deleted
+
+
+def _trim_health_history(conn: psycopg.Connection, today: date, keep_1m: int, keep_1h: int) -> int:
+    """Scores are kept as long as the telemetry roll-ups of the same resolution they are drawn over."""
+    deleted = 0
+    for resolution, keep in (("1m", keep_1m), ("1h", keep_1h)):
+        cutoff = datetime.combine(today - timedelta(days=keep), datetime.min.time(), tzinfo=UTC)
+        cur = conn.execute(
+            "DELETE FROM detection.health_history WHERE resolution = %s AND bucket < %s", (resolution, cutoff)
+        )
         deleted += cur.rowcount
     return deleted

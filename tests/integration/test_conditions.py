@@ -196,3 +196,46 @@ def test_rules_decide_the_work_and_are_maintained_through_http(database_url: str
         assert wo == [("maintenance", "low")]
         assert api.delete(f"/conditions/rules/{created.json()['id']}", headers=dispatcher).status_code == 204
         assert len(api.get("/conditions/rules", headers=viewer).json()) == 3
+
+
+def test_an_assets_score_history_through_http_worst_per_bucket(database_url: str, asset_id: int):
+    start = datetime(2026, 3, 2, tzinfo=UTC)
+    minutes = [(start + timedelta(minutes=m), 90 - m % 50, 0.1 + (m % 7) / 10) for m in range(24 * 60)]
+    with psycopg.connect(database_url) as conn:
+        conn.cursor().executemany(
+            "INSERT INTO detection.health_history (asset_id, resolution, bucket, health_score, anomaly_score) "
+            "VALUES (%s, '1m', %s, %s, %s)",
+            [(asset_id, *m) for m in minutes],
+        )
+        conn.execute(
+            "INSERT INTO detection.health_history (asset_id, resolution, bucket, health_score, anomaly_score) "
+            "VALUES (%s, '1h', %s, 12, 5.5)",
+            (asset_id, start),
+        )
+    with api_client(database_url) as api:
+        viewer = headers_for(database_url, Role.VIEWER)
+        path = f"/conditions/health/{asset_id}/history"
+        window = {"start": start.isoformat(), "end": (start + timedelta(hours=2)).isoformat()}
+        exact = api.get(path, params=window, headers=viewer)
+        assert exact.status_code == 200, exact.text
+        assert [p["health_score"] for p in exact.json()] == [h for _, h, _ in minutes[:120]]
+
+        merged = api.get(path, params={**window, "max_points": 10}, headers=viewer).json()
+        assert len(merged) == 8  # 15-minute buckets: the smallest nice width that fits 2 h into 10 points
+        first = minutes[:15]
+        assert merged[0] == {
+            "ts": start.isoformat().replace("+00:00", "Z"),
+            "health_score": min(h for _, h, _ in first),
+            "anomaly_score": pytest.approx(max(s for _, _, s in first)),
+        }
+
+        week = {"start": start.isoformat(), "end": (start + timedelta(days=8)).isoformat()}
+        hourly = api.get(path, params=week, headers=viewer).json()  # over a week: the hourly history
+        assert [(p["health_score"], p["anomaly_score"]) for p in hourly] == [(12, 5.5)]
+
+        backwards = api.get(path, params={"start": window["end"], "end": window["start"]}, headers=viewer)
+        assert backwards.status_code == 422 and "end must be after start" in backwards.text
+        naive = api.get(path, params={"start": "2026-03-02T00:00:00"}, headers=viewer)
+        assert naive.status_code == 422
+        assert api.get("/conditions/health/999999/history", headers=viewer).status_code == 404
+        assert api.get(path, headers=viewer).json() == []  # the last 24 h by default: nothing scored then

@@ -115,12 +115,37 @@ def test_a_fault_raises_one_condition_and_one_work_order_and_a_restart_does_not_
     assert evidence["contributions"][0]["signal"] == "current_imbalance"
     scores = {a: s for a, s, _ in health}
     assert scores[units[healthy.key].asset_id] > 50 and scores[units[faulty.key].asset_id] < 50
+    _assert_score_history(database_url, faulty=units[faulty.key].asset_id, healthy=units[healthy.key].asset_id,
+                          raised_at=raised_at)  # fmt: skip
 
     _store(database_url, faulty, faulty_groups[samples // 2 + 20 :])  # the fault goes on; a new detector process
     assert _poll_all(database_url, Detector()) == []
     with psycopg.connect(database_url) as conn:
         assert conn.execute("SELECT count(*) FROM detection.conditions").fetchone() == (1,)
         assert conn.execute("SELECT count(*) FROM work.work_orders").fetchone() == (1,)
+
+
+def _assert_score_history(url: str, *, faulty: int, healthy: int, raised_at: datetime) -> None:
+    """Every minute and hour of the scored readings is in the score history, worst score of each bucket; the
+    faulty asset's minutes turn bad where its condition was raised, the healthy one's never do."""
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "SELECT asset_id, resolution, bucket, health_score, anomaly_score FROM detection.health_history "
+            "ORDER BY asset_id, resolution, bucket"
+        ).fetchall()
+    minutes = {a: [(b, h, s) for a2, r, b, h, s in rows if a2 == a and r == "1m"] for a in (faulty, healthy)}
+    hours = {a: [(b, h, s) for a2, r, b, h, s in rows if a2 == a and r == "1h"] for a in (faulty, healthy)}
+    # two hours of 30 s readings, less the model's warm-up rows and the minutes the pump stood still (not scored)
+    assert len(minutes[healthy]) >= 90
+    assert all(h > 50 and s < 1.0 for _, h, s in minutes[healthy])
+    before = [s for b, _, s in minutes[faulty] if b < LIVE + timedelta(seconds=1800)]
+    at_raise = [(h, s) for b, h, s in minutes[faulty] if b <= raised_at < b + timedelta(minutes=1)]
+    assert before and max(before) < 1.0
+    assert at_raise and at_raise[0][0] < 50 and at_raise[0][1] > 1.0
+    for asset in (faulty, healthy):  # an hour holds the worst of its minutes
+        for bucket, health, score in hours[asset]:
+            inside = [(h, s) for b, h, s in minutes[asset] if bucket <= b < bucket + timedelta(hours=1)]
+            assert health == min(h for h, _ in inside) and score == max(s for _, s in inside)
 
 
 def test_bench_detect_prints_its_figures_as_json(pg_admin_url: str):

@@ -1,11 +1,12 @@
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import psycopg
 import pytest
 
 from ingest.pipeline import InboundMessage
 from service_core.telemetry.maintenance import RetentionPolicy, run_maintenance
-from tests.factories import TEST_LIMITS, register_devices, rows, scalar, store, telemetry_payload
+from tests.factories import TEST_LIMITS, insert_asset, register_devices, rows, scalar, store, telemetry_payload
 
 pytestmark = pytest.mark.integration
 
@@ -40,3 +41,20 @@ def test_retention_drops_whole_old_partitions_and_creates_coming_ones(database_u
     assert report.partitions_dropped == [f"readings_{old_day}"]
     assert f"readings_{(now + timedelta(days=2)).strftime('%Y%m%d')}" in after
     assert scalar(database_url, "SELECT count(*) FROM telemetry.readings") == 2
+
+
+def test_retention_trims_the_score_history_like_the_rollups_of_its_resolution(database_url: str):
+    today = datetime.now(UTC).date()
+    midnight = datetime.combine(today, datetime.min.time(), tzinfo=UTC)
+    with psycopg.connect(database_url) as conn:
+        asset = insert_asset(conn, name="Chiller 1")
+        conn.cursor().executemany(
+            "INSERT INTO detection.health_history (asset_id, resolution, bucket, health_score, anomaly_score) "
+            "VALUES (%s, %s, %s, 80, 0.5)",
+            [(asset, resolution, midnight - timedelta(days=days))
+             for resolution in ("1m", "1h") for days in (1, 11, 40)],
+        )  # fmt: skip
+    report = run_maintenance(database_url, policy=RetentionPolicy(rollup_1m_days=10, rollup_1h_days=30))
+    kept = rows(database_url, "SELECT resolution, bucket FROM detection.health_history ORDER BY 1, 2")
+    assert report.health_history_rows_deleted == 3
+    assert kept == [("1h", midnight - timedelta(days=d)) for d in (11, 1)] + [("1m", midnight - timedelta(days=1))]

@@ -127,6 +127,7 @@ GET_ROUTES: dict[str, Expect] = {
             "/receivables/promises/{promise_id}",
             "/conditions/precision",
             "/conditions/health/{asset_id}",
+            "/conditions/health/{asset_id}/history",
             "/conditions/rules",
             "/analytics/service",
             "/analytics/backlog",
