@@ -319,10 +319,13 @@ def failure_mode(signals: Sequence[str], shares: FloatArray, residuals: FloatArr
         return "vibration_high"
     if named.get("current_imbalance", 0.0) > 0 and leading in ("current_imbalance", "current"):
         return "electrical_imbalance"
-    if named.get("flow", 0.0) < 0 and (named.get("pressure", 0.0) > 0 or named.get("current", 0.0) > 0):
-        return "flow_restriction"
-    if named.get("pressure", 0.0) < 0 and leading in ("pressure", "flow", "suction_pressure"):
+    # pressure tells a leak from a restriction: a leak loses pressure with the flow (the load then looks high
+    # against both, so the current may lead), a restriction builds pressure up as the flow falls
+    pressure, flow = named.get("pressure", 0.0), named.get("flow", 0.0)
+    if pressure < 0 and flow <= 0 and leading in ("pressure", "flow", "suction_pressure", "current"):
         return "pressure_loss"
+    if flow < 0 and (pressure > 0 or named.get("current", 0.0) > 0):
+        return "flow_restriction"
     if leading.endswith("temperature") and leading not in DRIVER_SIGNALS and named[leading] > 0:
         return "overheating"
     return "anomaly"

@@ -137,6 +137,8 @@ def test_failure_modes_come_from_which_signals_disagree_and_how():
     assert mode(current_imbalance=20) == "electrical_imbalance"
     assert mode(flow=-6, pressure=4) == "flow_restriction"
     assert mode(pressure=-6, flow=-3) == "pressure_loss"
+    assert mode(current=12, flow=-11, pressure=-9) == "pressure_loss"  # a leak: the load looks high against both
+    assert mode(current=8, flow=-10) == "flow_restriction"
     assert mode(temperature=7) == "overheating"
     assert mode(current=-5) == "anomaly"
 
