@@ -1,32 +1,24 @@
 """One asset: its record, health (when scored), devices and their newest values, telemetry over a chosen range
-(downsampled by the API: raw, 1m or 1h roll-ups), work-order and service history, its lease and agreements."""
+(downsampled by the API: raw, 1m or 1h roll-ups) with the anomaly score over the same range and the asset's
+conditions shaded on both charts, work-order and service history, its lease and agreements."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
 from dashboard import session
 from dashboard.api_client import ApiClient, Json
 from dashboard.ranges import DEFAULT_RANGE, MAX_POINTS, RANGE_KEYS, RANGES, resolution_for, resolution_width
-from dashboard.views.asset_reads import AssetReads, start_reads
+from dashboard.views.asset_charts import condition_spans, score_chart, telemetry_chart
+from dashboard.views.asset_reads import AssetReads, Read, start_reads, start_score_history
 from dashboard.views.fleet import load_fleet
 
 CHOICE = "asset_page_choice"  # the asset and range last shown: a page switch drops the URL's query
 SERVICE_DONE = ("completed", "posted")
-
-
-def telemetry_frame(points: Sequence[Json]) -> pd.DataFrame:
-    """Mean per bucket, one column per metric, indexed by time (what the line chart draws)."""
-    if not points:
-        return pd.DataFrame()
-    frame = pd.DataFrame(points)
-    frame["ts"] = pd.to_datetime(frame["ts"], utc=True, format="ISO8601")
-    return frame.pivot_table(index="ts", columns="metric", values="mean", aggfunc="mean").sort_index()
 
 
 def history_frame(work_orders: Sequence[Json]) -> pd.DataFrame:
@@ -116,18 +108,7 @@ def _devices(reads: AssetReads) -> tuple[list[Json], list[Json]]:
     return devices, latest
 
 
-def band_chart(points: Sequence[Json], metric: str) -> alt.LayerChart:
-    """One metric: its mean per bucket as a line over the bucket's min-max band."""
-    frame = pd.DataFrame([p for p in points if p["metric"] == metric], columns=["ts", "mean", "min", "max"])
-    frame["ts"] = pd.to_datetime(frame["ts"], utc=True, format="ISO8601")
-    base = alt.Chart(frame).encode(x=alt.X("ts:T", title="time"))
-    band = base.mark_area(opacity=0.25).encode(y=alt.Y("min:Q", title=metric), y2="max:Q")
-    line = base.mark_line().encode(y="mean:Q", tooltip=["ts:T", "mean:Q", "min:Q", "max:Q"])
-    layered: alt.LayerChart = band + line
-    return layered
-
-
-def _telemetry(api: ApiClient, devices: list[Json], latest: list[Json]) -> None:
+def _telemetry(api: ApiClient, reads: AssetReads, asset_id: int, devices: list[Json], latest: list[Json]) -> None:
     if not devices:
         return
     st.subheader("Telemetry")
@@ -143,28 +124,51 @@ def _telemetry(api: ApiClient, devices: list[Json], latest: list[Json]) -> None:
     chosen = cols[2].multiselect("Metrics", known, placeholder="all")
     span = RANGES[label]
     end = datetime.now(UTC)
+    start = end - span
+    history = start_score_history(api, asset_id, start, end)  # read while the telemetry is
     resolution = resolution_for(span)
     points = session.attempt(
         lambda: api.telemetry_window(
-            device_id=device_id,
-            start=end - span,
-            end=end,
-            resolution=resolution,
-            metrics=chosen or None,
+            device_id=device_id, start=start, end=end, resolution=resolution, metrics=chosen or None,
             max_points=MAX_POINTS,
         )
-    )
-    if points is None:
+    )  # fmt: skip
+    found = session.attempt(reads.conditions.result) if reads.conditions is not None else None
+    spans = condition_spans(found or [], start, end)
+    if points is not None:
+        st.caption(f"{len(points)} points at resolution {resolution} over the last {label}")
+        if len(points) > 1 and (span / resolution_width(resolution)) > MAX_POINTS:
+            st.caption(f"At most {MAX_POINTS:,} points per metric: the API merged neighbouring buckets (exactly).")
+        if not points:
+            st.caption("No readings in this range.")
+        else:
+            metric = chosen[0] if len(chosen) == 1 else None
+            st.altair_chart(telemetry_chart(points, spans, start=start, end=end, metric=metric), width="stretch")
+    if history is not None:
+        _scores(history, spans, start=start, end=end)
+    if found is not None:
+        _conditions_in_range(spans)
+
+
+def _scores(history: Read, spans: pd.DataFrame, *, start: datetime, end: datetime) -> None:
+    scored = session.attempt(history.result)
+    if scored is None:
         return
-    st.caption(f"{len(points)} points at resolution {resolution} over the last {label}")
-    if len(points) > 1 and (span / resolution_width(resolution)) > MAX_POINTS:
-        st.caption(f"At most {MAX_POINTS:,} points per metric: the API merged neighbouring buckets (exactly).")
-    if not points:
-        st.caption("No readings in this range.")
-    elif len(chosen) == 1:
-        st.altair_chart(band_chart(points, chosen[0]), width="stretch")
-    else:
-        st.line_chart(telemetry_frame(points))
+    st.subheader("Anomaly score")
+    if not scored:
+        st.caption("No scores in this range: detection has not scored this asset's readings of it.")
+        return
+    worst = max(float(p["anomaly_score"]) for p in scored)
+    lowest = min(int(p["health_score"]) for p in scored)
+    summary = f"highest anomaly score {worst:.2f} (1 = the model's limit), lowest health {lowest}"
+    st.caption(f"{len(scored)} buckets; {summary}")
+    st.altair_chart(score_chart(scored, spans, start=start, end=end), width="stretch")
+
+
+def _conditions_in_range(spans: pd.DataFrame) -> None:
+    st.subheader(f"Conditions in this range ({len(spans)})")
+    if not spans.empty:
+        st.dataframe(spans, hide_index=True)
 
 
 def _work_history(reads: AssetReads) -> None:
@@ -213,6 +217,6 @@ def render() -> None:
     _record(asset)
     _health(reads, asset_id)
     devices, latest = _devices(reads)
-    _telemetry(api, devices, latest)
+    _telemetry(api, reads, asset_id, devices, latest)
     _work_history(reads)
     _contracts(reads, asset_id)

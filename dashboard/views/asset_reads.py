@@ -7,12 +7,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import streamlit as st
 
 from dashboard import session
 from dashboard.api_client import ApiClient, ApiError, Json
+from dashboard.ranges import MAX_POINTS
 
 Read = Future[Any]
 
@@ -46,6 +48,7 @@ class AssetReads:
     work_orders: Read | None
     leases: Read | None
     agreements: Read | None
+    conditions: Read | None
 
 
 def start_reads(api: ApiClient, asset_id: int, account_id: int) -> AssetReads:
@@ -70,4 +73,15 @@ def start_reads(api: ApiClient, asset_id: int, account_id: int) -> AssetReads:
         agreements=start(
             lambda: api.get_all("/agreements", {"account_id": account_id}), when=session.offered("/agreements")
         ),
+        conditions=start(
+            lambda: api.get_all("/conditions", {"asset_id": asset_id}), when=session.offered("/conditions")
+        ),
     )
+
+
+def start_score_history(api: ApiClient, asset_id: int, start: datetime, end: datetime) -> Read | None:
+    """The asset's anomaly scores over [start, end), merged by the API to the chart's points; None without the route."""
+    if not session.offered("/conditions/health/{asset_id}/history"):
+        return None
+    params: dict[str, str | int] = {"start": start.isoformat(), "end": end.isoformat(), "max_points": MAX_POINTS}
+    return _pool().submit(api.get, f"/conditions/health/{asset_id}/history", params)

@@ -14,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import httpx
+import pandas as pd
 import psycopg
 import pytest
 
@@ -26,6 +27,7 @@ from tests.support.dashboard import (
     api_process,
     app,
     by_label,
+    chart_layers,
     headers_of,
     log_in,
     logged_in,
@@ -201,6 +203,38 @@ def test_asset_page_shows_the_apis_health_rul_and_its_band(env: Env) -> None:
     band = f"RUL band {health['rul_low_hours']:.0f}-{health['rul_high_hours']:.0f} h"
     assert band == "RUL band 302-518 h"
     assert band in texts(at.caption)
+    assert not at.exception
+
+
+def test_asset_page_marks_the_apis_scores_and_conditions_on_its_charts(env: Env) -> None:
+    asset_id = env.seed.asset_ids[0]  # the intake pump: two hours of scores and a cleared condition in them
+    at = logged_in(env)
+    at.query_params["asset_id"] = str(asset_id)
+    at.query_params["range"] = "24h"
+    page(at, "asset")
+    end = datetime.now(UTC)
+    history = env.get(f"/conditions/health/{asset_id}/history", start=(end - timedelta(hours=24)).isoformat(),
+                      end=end.isoformat(), max_points=MAX_POINTS)  # fmt: skip
+    assert len(history) in (60, 61)  # 24 h of minutes is over MAX_POINTS: two-minute buckets, worst of each
+    worst = max(p["anomaly_score"] for p in history)
+    lowest = min(p["health_score"] for p in history)
+    summary = f"highest anomaly score {worst:.2f} (1 = the model's limit), lowest health {lowest}"
+    assert summary == "highest anomaly score 2.40 (1 = the model's limit), lowest health 35"
+    assert f"{len(history)} buckets; {summary}" in texts(at.caption)
+
+    condition = env.get("/conditions", asset_id=asset_id)["items"]
+    assert [c["status"] for c in condition] == ["cleared"]
+    telemetry, scores = (chart_layers(chart) for chart in at.get("vega_lite_chart"))
+    assert [mark for mark, _ in telemetry] == ["rect", "line"] and [m for m, _ in scores] == ["rect", "line", "rule"]
+    for layers in (telemetry, scores):
+        spans = layers[0][1]
+        assert spans["failure_mode"].tolist() == ["cavitation"] and spans["status"].tolist() == ["cleared"]
+        assert spans["start"].tolist() == [pd.Timestamp(condition[0]["onset_at"])]
+        assert spans["end"].tolist() == [pd.Timestamp(condition[0]["cleared_at"])]
+    drawn = scores[1][1]
+    assert drawn["anomaly_score"].tolist() == pytest.approx([p["anomaly_score"] for p in history])
+    assert drawn["ts"].tolist() == [pd.Timestamp(p["ts"]) for p in history]
+    assert "Conditions in this range (1)" in texts(at.subheader)
     assert not at.exception
 
 

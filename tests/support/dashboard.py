@@ -4,6 +4,7 @@ the AppTest steps every page test takes (log in through the form, switch page, f
 from __future__ import annotations
 
 import contextlib
+import json
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -13,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pandas as pd
 import psycopg
+import pyarrow as pa
 from streamlit.testing.v1 import AppTest
 
 from ingest.pipeline import InboundMessage
@@ -214,7 +217,38 @@ def seed_fleet(url: str) -> Seed:
         InboundMessage(f"assetpulse/{tenant}/pump-b/telemetry", telemetry_payload(start, temp=7.5, flow=3.0))
     )
     store(url, messages)
+    _score_history(url, assets[0], start)
     return Seed(tenant, [north, south], assets, [d.id for d in devices], start, orders, resource, invoices)
+
+
+SCORED_BAD_MINUTES = range(60, 90)  # of the intake pump's two hours: where its (cleared) condition was
+
+
+def _score_history(url: str, asset_id: int, start: datetime) -> None:
+    """Two hours of minute scores for the intake pump, bad for half an hour, and the condition raised then (cleared
+    since; no work opened), as the detector would have written them."""
+    scores = [(start + timedelta(minutes=m), 35, 2.4) if m in SCORED_BAD_MINUTES else
+              (start + timedelta(minutes=m), 90 - m % 3, 0.3 + (m % 5) / 20) for m in range(120)]  # fmt: skip
+    onset, cleared = start + timedelta(minutes=SCORED_BAD_MINUTES.start), start + timedelta(minutes=90)
+    with psycopg.connect(url) as conn:
+        conn.cursor().executemany(
+            "INSERT INTO detection.health_history (asset_id, resolution, bucket, health_score, anomaly_score)"
+            " VALUES (%s, '1m', %s, %s, %s)",
+            [(asset_id, *score) for score in scores],
+        )
+        conn.execute(
+            "INSERT INTO detection.conditions (asset_id, failure_mode, category, severity, status, onset_at,"
+            " raised_at, last_evidence_at, peak_score, evidence, cleared_at)"
+            " VALUES (%s, 'cavitation', 'equipment', 'major', 'cleared', %s, %s, %s, 2.4, '{}', %s)",
+            (asset_id, onset, onset + timedelta(minutes=2), cleared, cleared),
+        )
+
+
+def chart_layers(chart: Any) -> list[tuple[str, pd.DataFrame]]:
+    """An Altair chart's layers as AppTest sees it: each layer's mark and the data Streamlit sent with it."""
+    spec = json.loads(chart.proto.spec)
+    data = {d.name: pa.ipc.open_stream(d.data.data).read_pandas() for d in chart.proto.datasets}
+    return [(layer["mark"]["type"], data[layer["data"]["name"]]) for layer in spec["layer"]]
 
 
 def _invoices(conn: psycopg.Connection, north: int, south: int) -> list[int]:

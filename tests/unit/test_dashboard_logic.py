@@ -12,7 +12,8 @@ import pytest
 
 from dashboard.api_client import ApiError, ApiUnavailableError, NotAuthenticatedError, error_from, query
 from dashboard.views.analytics import month_spans
-from dashboard.views.asset import resolution_for, telemetry_frame
+from dashboard.views.asset import resolution_for
+from dashboard.views.asset_charts import condition_spans, telemetry_chart
 from dashboard.views.finance import aging_frame, dso_frame
 from dashboard.views.fleet import FleetFilter, filter_fleet, fleet_frame, site_points
 from dashboard.views.work_orders import sla_light
@@ -37,16 +38,41 @@ def test_the_resolution_keeps_a_range_to_a_few_thousand_points(span: timedelta, 
     assert span / bucket <= 10_080  # a 1 Hz sensor at most: a year draws 8,760 hourly points
 
 
-def test_telemetry_frame_has_one_column_per_metric() -> None:
+def _condition(cid: int, status: str, onset: str, cleared: str | None = None) -> dict[str, Any]:
+    return {"id": cid, "failure_mode": "bearing_wear", "category": "equipment", "severity": "major",
+            "status": status, "onset_at": onset, "cleared_at": cleared, "resolved_at": None}  # fmt: skip
+
+
+def test_condition_spans_run_from_onset_to_clearing_clipped_to_the_range() -> None:
+    start, end = NOW - timedelta(hours=6), NOW
+    conditions = [
+        _condition(1, "cleared", "2026-03-10T04:00:00Z", "2026-03-10T05:00:00Z"),  # over before the range
+        _condition(2, "resolved", "2026-03-10T05:00:00Z", "2026-03-10T07:00:00Z"),  # ends inside it
+        _condition(3, "raised", "2026-03-10T09:00:00Z"),  # open: to the range's end
+        _condition(4, "acknowledged", "2026-03-10T13:00:00Z"),  # after the range
+    ]
+    spans = condition_spans(conditions, start, end)
+    assert spans["id"].tolist() == [2, 3]
+    assert spans["start"].tolist() == [pd.Timestamp(start), pd.Timestamp("2026-03-10T09:00:00Z")]
+    assert spans["end"].tolist() == [pd.Timestamp("2026-03-10T07:00:00Z"), pd.Timestamp(end)]
+    assert condition_spans([], start, end).empty
+
+
+def test_the_telemetry_chart_draws_every_metric_and_the_conditions_on_one_time_axis() -> None:
     points = [
         {"metric": "temp", "ts": "2026-03-10T10:00:00Z", "n": 60, "mean": 1.5, "min": 1, "max": 2},
         {"metric": "flow", "ts": "2026-03-10T10:00:00Z", "n": 60, "mean": 7.0, "min": 6, "max": 8},
-        {"metric": "temp", "ts": "2026-03-10T11:00:00Z", "n": 60, "mean": 2.5, "min": 2, "max": 3},
     ]
-    frame = telemetry_frame(points)
-    assert list(frame.columns) == ["flow", "temp"]
-    assert frame["temp"].tolist() == [1.5, 2.5]
-    assert telemetry_frame([]).empty
+    spans = condition_spans([_condition(3, "raised", "2026-03-10T09:00:00Z")], NOW - timedelta(hours=6), NOW)
+    chart = telemetry_chart(points, spans, start=NOW - timedelta(hours=6), end=NOW).to_dict()
+    marks = [layer["mark"]["type"] for layer in chart["layer"]]
+    assert marks == ["rect", "line"]
+    assert chart["layer"][1]["encoding"]["x"]["scale"]["domain"] == [
+        (NOW - timedelta(hours=6)).isoformat(),
+        NOW.isoformat(),
+    ]
+    one = telemetry_chart(points, spans, start=NOW - timedelta(hours=6), end=NOW, metric="temp").to_dict()
+    assert [layer["mark"]["type"] for layer in one["layer"]] == ["rect", "area", "line"]
 
 
 def _target(name: str, *, due: datetime, warning: datetime, state: str = "running", **extra: object) -> dict[str, Any]:
