@@ -54,23 +54,11 @@ def dashboard(
     ] = None,
 ) -> None:
     """Serve the Streamlit dashboard; it reads only the API, with each user's own login."""
-    import os
     import signal
-    import subprocess
 
-    app_path = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
-    env = {**os.environ, **({"ASSETPULSE_API_URL": api_url} if api_url else {})}
-    options = {
-        "server.port": str(port),
-        "server.address": host,
-        "server.headless": "true",
-        "browser.gatherUsageStats": "false",
-        "client.toolbarMode": "viewer",
-        "client.showErrorDetails": "type",  # a user never sees a stack trace
-    }
-    command = [sys.executable, "-m", "streamlit", "run", str(app_path)]
-    command += [part for key, value in options.items() for part in (f"--{key}", value)]
-    process = subprocess.Popen(command, env=env)
+    from dashboard.launch import start_dashboard
+
+    process = start_dashboard(port=port, host=host, api_url=api_url)
     signal.signal(signal.SIGTERM, lambda *_: process.terminate())  # stopping us stops Streamlit too
     try:
         code = process.wait()
@@ -402,13 +390,15 @@ def demo(
     broker: Annotated[
         str, typer.Option(help="Local broker when no ASSETPULSE_MQTT_URL: auto, mosquitto, amqtt.")
     ] = "auto",
+    dashboard: Annotated[bool, typer.Option("--dashboard/--no-dashboard", help="Serve the dashboard too.")] = True,
 ) -> None:
-    """Zero-config demo: embedded PostgreSQL and broker, migrations, ingestor and a simulated fleet."""
+    """Zero-config demo: embedded PostgreSQL and broker, migrations, ingestor, a simulated fleet, the API and the
+    dashboard."""
     from service_core.demo import run_demo
 
     if broker not in ("auto", "mosquitto", "amqtt"):
         raise typer.BadParameter("--broker must be auto, mosquitto or amqtt")
-    run_demo(devices=devices, seconds=seconds, broker=broker)
+    run_demo(devices=devices, seconds=seconds, broker=broker, with_dashboard=dashboard)
 
 
 def main() -> None:

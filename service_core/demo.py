@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import subprocess
 import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import psycopg
 
@@ -38,6 +40,8 @@ log = logging.getLogger(__name__)
 
 DEMO_BROKER_PORT = 18830
 DEMO_METRICS_PORT = 9464
+DEMO_DASHBOARD_PORT = 8501
+DASHBOARD_LOG = "dashboard.log"
 
 
 def _port_or_free(port: int) -> int:
@@ -51,7 +55,9 @@ def _port_or_free(port: int) -> int:
     return port
 
 
-def run_demo(*, devices: int = 12, seconds: float | None = None, broker: str = "auto") -> None:
+def run_demo(
+    *, devices: int = 12, seconds: float | None = None, broker: str = "auto", with_dashboard: bool = True
+) -> None:
     core = CoreSettings()
     configure_logging(core.log_level, core.log_format)
     stop = threading.Event()
@@ -97,6 +103,7 @@ def run_demo(*, devices: int = 12, seconds: float | None = None, broker: str = "
         api = ApiThread(url, api_settings).start()
         stack.callback(api.stop)
         admin = ensure_demo_admin(url, core.data_dir)
+        dashboard_url = _start_dashboard(stack, api.base_url, core.data_dir) if with_dashboard else None
         fleet_thread = threading.Thread(
             target=_run_fleet,
             args=(broker_url, ingest_settings.mqtt_protocol, url, devices, stop),
@@ -107,11 +114,33 @@ def run_demo(*, devices: int = 12, seconds: float | None = None, broker: str = "
         stack.callback(fleet_thread.join, 30)
         _banner(core, url, broker_url, ingest_settings, devices, secured=local is not None)
         print(f"  REST API         {api.base_url}/docs  (log in as {admin[0]} / {admin[1]})", flush=True)
+        if dashboard_url is not None:
+            print(f"  dashboard        {dashboard_url}  (same login; its log: {core.data_dir / DASHBOARD_LOG})")
         shown = [f"  demo company     {line}" for line in company_logins[:3]]
         print("\n".join([*shown, f"  all its logins   {core.data_dir / LOGINS_FILE}", ""]), flush=True)
         _report_until_stopped(url, stop, seconds, on_tick=_auth_follower(local))
         stop.set()
     print("demo stopped; data kept in", core.data_dir)
+
+
+def _start_dashboard(stack: contextlib.ExitStack, api_url: str, data_dir: Path) -> str:
+    """The Streamlit dashboard as a child process reading the demo's API; stopped with the demo."""
+    from dashboard.launch import start_dashboard
+
+    port = _port_or_free(DEMO_DASHBOARD_PORT)
+    log_file = stack.enter_context((data_dir / DASHBOARD_LOG).open("ab"))
+    process = start_dashboard(port=port, api_url=api_url, output=log_file)
+
+    def stop() -> None:
+        process.terminate()
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    stack.callback(stop)
+    return f"http://127.0.0.1:{port}"
 
 
 def _auth_follower(local: RunningBroker | None) -> Callable[[], None] | None:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
@@ -79,9 +80,29 @@ def stored_counts(output: str) -> list[int]:
     ]
 
 
+def dashboard_answers(output: str) -> str:
+    """What the demo's dashboard answers on its health route and its page, once it is up (Streamlit needs a few
+    seconds to start)."""
+    found = re.search(r"dashboard +(http://127\.0\.0\.1:\d+)", output)
+    assert found, output
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            health = httpx.get(f"{found.group(1)}/_stcore/health", timeout=5)
+            page = httpx.get(found.group(1), timeout=5)
+            return f"{health.status_code} {health.text} {page.status_code} {'<title>Streamlit' in page.text}"
+        except httpx.TransportError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
 @pytest.mark.skipif(mosquitto_binary() is None, reason="the demo prefers Mosquitto; it is not installed")
 def test_demo_runs_stops_on_ctrl_c_and_keeps_its_data(data_dir: Path):
-    code, output = run_until_readings(data_dir, "mosquitto")
+    answers: list[str] = []
+    code, output = run_until_readings(data_dir, "mosquitto", while_running=lambda out: answers.append(
+        dashboard_answers(out)))  # fmt: skip
+    assert answers == ["200 ok 200 True"], output
     assert code == 0, output
     assert "PostgreSQL" in output and "MQTT broker      mqtt://127.0.0.1:" in output
     assert "demo stopped; data kept in" in output
