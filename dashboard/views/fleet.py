@@ -115,10 +115,23 @@ def filter_fleet(frame: pd.DataFrame, f: FleetFilter) -> pd.DataFrame:
     return frame[mask]
 
 
+HEALTH_BANDS = ((40.0, "#d62728"), (70.0, "#ff9f1c"), (101.0, "#2ca02c"))  # below 40 red, below 70 amber, green
+UNSCORED = "#9e9e9e"
+
+
+def health_colour(worst: float) -> str:
+    """The map colour of a site by the lowest health score among its assets (grey: none scored)."""
+    if pd.isna(worst):
+        return UNSCORED
+    return next(colour for limit, colour in HEALTH_BANDS if worst < limit)
+
+
 def site_points(frame: pd.DataFrame) -> pd.DataFrame:
-    """Latitude and longitude of the sites of these assets, once per site and place, for the map."""
+    """Each located site of these assets once: its place, the worst health among its assets and that colour."""
     located = frame[frame["site"].ne("") & frame["lat"].notna() & frame["lon"].notna()]
-    return located[["site", "lat", "lon"]].drop_duplicates().reset_index(drop=True)
+    points = located.groupby(["site", "lat", "lon"], as_index=False, sort=True).agg(worst_health=("health", "min"))
+    points["colour"] = points["worst_health"].map(health_colour)
+    return points
 
 
 # -- the page ----------------------------------------------------------------------------------------------------
@@ -159,7 +172,8 @@ def fleet_section(api: ApiClient) -> None:
     if points.empty:
         st.caption("No site of the shown assets has a location.")
     else:
-        st.map(points, latitude="lat", longitude="lon")
+        st.caption("Sites by the worst health of their assets: red below 40, amber below 70, green, grey not scored.")
+        st.map(points, latitude="lat", longitude="lon", color="colour", size=400)
 
 
 def render() -> None:

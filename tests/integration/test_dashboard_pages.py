@@ -6,6 +6,7 @@ The dashboard only reads, so one seeded database and one API process serve the w
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -142,6 +143,22 @@ def test_fleet_page_shows_the_apis_assets_devices_values_and_open_work(env: Env)
             assert (row["health"], row["RUL (h)"]) == (health.json()["health_score"], health.json()["rul_hours"])
     assert table["health"].notna().sum() == 1  # only the chiller was scored
     assert table.loc[env.seed.asset_ids[0], "open work orders"] == 2  # the seed's two open orders on it
+
+    # the map: a point per site, coloured by the worst health the API gives its assets
+    drawn = json.loads(at.get("deck_gl_json_chart")[0].proto.json)["layers"][0]["data"]
+    worst: dict[tuple[float, float], int | None] = {}
+    for asset in assets["items"]:
+        location = env.get(f"/accounts/{asset['account_id']}/locations/{asset['location_id']}")
+        health = httpx.get(f"{env.api_url}/conditions/health/{asset['id']}", headers=env.headers)
+        score = health.json()["health_score"] if health.status_code == 200 else None
+        place = (location["latitude"], location["longitude"])
+        known = [s for s in (worst.get(place), score) if s is not None]
+        worst[place] = min(known) if known else None
+    colours = {None: [158, 158, 158, 255], 62: [255, 159, 28, 255]}  # not scored: grey; 62: amber (below 70)
+    assert sorted(((p["lat"], p["lon"]), p["colour"]) for p in drawn) == sorted(
+        (place, colours[score]) for place, score in worst.items()
+    )
+    assert len(drawn) == 2
 
     by_label(at.multiselect, "Criticality").set_value(["critical"]).run()
     critical = env.get("/assets", criticality="critical")

@@ -145,8 +145,25 @@ def test_fleet_frame_shows_the_read_model_column_by_column() -> None:
         pd.Timestamp("2026-03-10T11:59:00Z"),
         pd.Timestamp("2026-03-10T11:58:01.123456Z"),
     ]
-    assert site_points(_fleet()).to_dict("records") == [{"site": "North plant", "lat": 52.0, "lon": 4.0}]
+    assert site_points(_fleet()).to_dict("records") == [
+        {"site": "North plant", "lat": 52.0, "lon": 4.0, "worst_health": 62, "colour": "#ff9f1c"}
+    ]
     assert fleet_frame([]).empty
+
+
+def test_a_site_on_the_map_takes_the_colour_of_its_worst_scored_asset() -> None:
+    one = _fleet().iloc[0]
+    rows = [
+        {**one, "id": 3, "site": "Depot", "health": 91.0},
+        {**one, "id": 4, "site": "Depot", "health": 33.0},
+        {**one, "id": 5, "site": "Depot", "health": float("nan")},  # unscored assets do not hide a bad one
+        {**one, "id": 6, "site": "Yard", "lat": 51.0, "health": float("nan")},
+        {**one, "id": 7, "site": "Quay", "lat": 50.0, "health": 70.0},
+    ]
+    points = site_points(pd.DataFrame(rows)).set_index("site")
+    assert points.loc["Depot", "worst_health"] == 33.0 and points.loc["Depot", "colour"] == "#d62728"
+    assert pd.isna(points.loc["Yard", "worst_health"]) and points.loc["Yard", "colour"] == "#9e9e9e"
+    assert points.loc["Quay", "colour"] == "#2ca02c"
 
 
 def test_fleet_filters_combine_and_search_ignores_case() -> None:
