@@ -18,7 +18,7 @@ import numpy as np
 from detection import checks
 from detection.drivers import DRIVER_SIGNALS, DriverModel, warm
 from detection.features import BoolArray, FloatArray, Frame, SignalModel, contributions, ewma
-from detection.multivariate import IsolationForestScorer, MsetScorer, PcaResidualScorer, Scorer, trailing_mean
+from detection.multivariate import IsolationForestScorer, MsetScorer, PcaResidualScorer, Scorer
 
 SCORER_KINDS = ("pca", "mset", "iforest")
 DEFAULT_KIND = "pca"  # chosen by `detection.selection.compare_scorers` on simulated data (see the bench report)
@@ -98,7 +98,9 @@ class AssetTypeModel:
         inputs = [self._inputs(f, _trusted(f))[settled(f)] for f in frames]
         self.scorer = make_scorer(self.kind)
         self.scorer.fit(np.vstack(inputs))
-        smoothed = np.concatenate([trailing_mean(self.scorer.score(x), SMOOTHING_ROWS) for x in inputs if len(x)])
+        smoothed = np.concatenate(
+            [recent_mean(self.scorer.score(x), settled(f)) for x, f in zip(inputs, frames, strict=True) if len(x)]
+        )
         self.limit = LIMIT_FACTOR * float(np.quantile(smoothed, LIMIT_QUANTILE))
         self.training_ratios = smoothed / self.limit
         self._fit_drivers(frames)
@@ -118,7 +120,7 @@ class AssetTypeModel:
             return
         self.drivers.fit(np.vstack([x[r] for (x, _), r in zip(parts, rows, strict=True)]),
                          np.vstack([z[r] for (_, z), r in zip(parts, rows, strict=True)]))  # fmt: skip
-        smoothed = [trailing_mean(self.drivers.score(x[r], z[r], _trusted(f)[r]), SMOOTHING_ROWS)
+        smoothed = [recent_mean(self.drivers.score(x[r], z[r], _trusted(f)[r]), r)
                     for (x, z), r, f in zip(parts, rows, frames, strict=True) if r.any()]  # fmt: skip
         self.driver_limit = DRIVER_LIMIT_FACTOR * float(np.quantile(np.concatenate(smoothed), LIMIT_QUANTILE))
         combined = [np.fmax(self._ratio(f, _trusted(f), self.drivers)[settled(f)], 0.0) for f in frames]
@@ -143,7 +145,7 @@ class AssetTypeModel:
         if drivers is None:
             return np.zeros(int(rows.sum()))
         x, z = self._driver_parts(frame, distrusted, drivers)
-        score = trailing_mean(drivers.score(x[rows], z[rows], distrusted[rows]), SMOOTHING_ROWS) / self.driver_limit
+        score = recent_mean(drivers.score(x[rows], z[rows], distrusted[rows]), rows) / self.driver_limit
         return np.where(warm(frame.ts)[rows], score, 0.0)
 
     def unit_baseline(self, frame: Frame) -> UnitBaseline | None:
@@ -236,7 +238,7 @@ class AssetTypeModel:
         rows = settled(frame)
         if rows.any():
             x = self._inputs(frame, distrusted)
-            multivariate = trailing_mean(self.scorer.score(x[rows]), SMOOTHING_ROWS) / self.limit
+            multivariate = recent_mean(self.scorer.score(x[rows]), rows) / self.limit
             ratio[rows] = np.maximum(multivariate, self._driver_ratio(frame, distrusted, rows, drivers))
         return ratio
 
@@ -291,6 +293,22 @@ def settled(frame: Frame) -> BoolArray:
     if len(frame):
         started[0] = False
     return np.asarray(frame.running & ~started, dtype=np.bool_)
+
+
+def recent_mean(scores: FloatArray, rows: BoolArray, width: int = SMOOTHING_ROWS) -> FloatArray:
+    """The smoothed score of each of `rows` (`scores`: one per row of `rows`): the mean of the scores of `rows`
+    among the last `width` rows of the frame, itself included.  Smoothing over the last rows in time, not over
+    the last scored rows: after a stop the machine's new run is not averaged with the scores of the run before it,
+    hours earlier perhaps, or with a window's first rows (whose slow features have not warmed up; a long stop in
+    the live detector's context left only those to average with, and a healthy start raised a condition)."""
+    full = np.zeros(len(rows))
+    full[rows] = scores
+    totals = np.cumsum(np.r_[0.0, full])
+    counts = np.cumsum(np.r_[0, rows.astype(np.int64)])
+    index = np.arange(1, len(rows) + 1)
+    start = np.maximum(index - width, 0)
+    mean = (totals[index] - totals[start]) / np.maximum(counts[index] - counts[start], 1)
+    return np.asarray(mean[rows], dtype=np.float64)
 
 
 def shifted(frame: Frame, offset: FloatArray | None) -> Frame:
