@@ -18,7 +18,25 @@ from dashboard.views.periods import at_midnight, month_spans
 
 PERIODS = {"30 days": 30, "90 days": 90, "180 days": 180, "365 days": 365}
 TREND_MONTHS = 6
-SERVICE_TREND = ("mttr_hours", "first_time_fix_rate", "sla_compliance")
+SERVICE_TREND = ("mttr_hours", "mtbf_hours", "first_time_fix_rate", "sla_compliance")
+HEADLINE = (
+    ("MTTR (h)", "mttr_hours", "{:.1f}"),
+    ("MTBF (h)", "mtbf_hours", "{:.1f}"),
+    ("First-time fix", "first_time_fix_rate", "{:.0%}"),
+    ("SLA compliance", "sla_compliance", "{:.0%}"),
+)
+
+
+def shown(value: object, pattern: str) -> str:
+    """A metric as the page shows it; "-" when there was nothing to measure (never a made-up 0)."""
+    return "-" if value is None else pattern.format(float(str(value)))
+
+
+def fleet_utilization(report: Json) -> float | None:
+    """Hours on jobs (work and travel) over available hours, summed over every technician of the report."""
+    available = sum(float(t["available_hours"]) for t in report["technicians"])
+    on_jobs = sum(float(t["work_hours"]) + float(t["travel_hours"]) for t in report["technicians"])
+    return on_jobs / available if available > 0 else None
 
 
 def service_trend(reports: Sequence[tuple[date, Json]]) -> pd.DataFrame:
@@ -49,8 +67,14 @@ def profit_trend(reports: Sequence[tuple[date, Json]]) -> pd.DataFrame:
 def service_section(api: ApiClient, start: date, end: date) -> None:
     st.subheader("Service")
     group_by = st.selectbox("Group by", ["none", "asset", "asset_type", "account"])
-    params: Params = {"start": at_midnight(start), "end": at_midnight(end), "group_by": group_by}
-    report = session.attempt(lambda: api.analytics("service", params))
+    period: Params = {"start": at_midnight(start), "end": at_midnight(end)}
+    whole = session.attempt(lambda: api.analytics("service", period))
+    if whole is not None:
+        overall = whole["groups"][0] if whole["groups"] else {}
+        for col, (label, key, pattern) in zip(st.columns(len(HEADLINE)), HEADLINE, strict=True):
+            col.metric(label, shown(overall.get(key), pattern))
+    grouped: Params = {**period, "group_by": group_by}
+    report = whole if group_by == "none" else session.attempt(lambda: api.analytics("service", grouped))
     if report is not None:
         st.dataframe(pd.DataFrame(report["groups"]), hide_index=True)
     spans = month_spans(end - timedelta(days=1), TREND_MONTHS)
@@ -59,7 +83,7 @@ def service_section(api: ApiClient, start: date, end: date) -> None:
     )
     if monthly is not None:
         trend = service_trend(monthly)
-        _trend_chart("Monthly MTTR (hours)", trend[["mttr_hours"]])
+        _trend_chart("Monthly MTTR and MTBF (hours)", trend[["mttr_hours", "mtbf_hours"]])
         _trend_chart("Monthly first-time fix and SLA compliance", trend[["first_time_fix_rate", "sla_compliance"]])
 
 
@@ -96,8 +120,16 @@ def utilization_section(api: ApiClient, start: date, end: date) -> None:
     if frame.empty:
         st.caption("No technicians.")
         return
+    st.metric("Utilization, all technicians", shown(fleet_utilization(report), "{:.0%}"))
     st.bar_chart(frame.set_index("name")["utilization"])
     st.dataframe(frame, hide_index=True)
+    spans = month_spans(end - timedelta(days=1), TREND_MONTHS)
+    monthly = session.attempt(lambda: [(a, api.analytics("utilization", {"start": a, "end": b})) for a, b in spans])
+    if monthly is not None:
+        trend = pd.DataFrame(
+            {"utilization": [fleet_utilization(r) for _, r in monthly]}, index=[pd.Timestamp(a) for a, _ in monthly]
+        )
+        _trend_chart("Monthly utilization, all technicians", trend)
 
 
 def profitability_section(api: ApiClient, start: date, end: date) -> None:

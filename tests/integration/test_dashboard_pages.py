@@ -29,6 +29,7 @@ from tests.support.dashboard import (
     app,
     by_label,
     chart_layers,
+    chart_text,
     headers_of,
     log_in,
     logged_in,
@@ -332,6 +333,23 @@ def test_analytics_page_equals_the_apis_reports(env: Env) -> None:
     assert by_priority == {b["priority"]: b["open_work_orders"] for b in backlog["by_priority"]}
     technicians = env.get("/analytics/utilization", start=str(datetime.now(UTC).date() - timedelta(days=89)))
     assert sorted(frames[2]["name"]) == sorted(t["name"] for t in technicians["technicians"])
+
+    overall = service["groups"][0]  # the seed's three repairs: 6, 12 and 4 hours, one over its 10-hour target
+    assert (overall["mttr_hours"], overall["sla_compliance"]) == (pytest.approx(22 / 3), pytest.approx(2 / 3))
+    assert by_label(at.metric, "MTTR (h)").value == f"{overall['mttr_hours']:.1f}" == "7.3"
+    assert by_label(at.metric, "MTBF (h)").value == f"{overall['mtbf_hours']:.1f}"
+    assert by_label(at.metric, "First-time fix").value == f"{overall['first_time_fix_rate']:.0%}"
+    assert by_label(at.metric, "SLA compliance").value == f"{overall['sla_compliance']:.0%}" == "67%"
+    on_jobs = sum(t["work_hours"] + t["travel_hours"] for t in technicians["technicians"])
+    available = sum(t["available_hours"] for t in technicians["technicians"])
+    assert on_jobs >= 4  # the two repairs of the last 90 days
+    assert by_label(at.metric, "Utilization, all technicians").value == f"{on_jobs / available:.0%}"
+
+    trends = [chart_text(c) for c in at.get("vega_lite_chart")]  # every chart's data, as text
+    assert any("mttr_hours" in t and "mtbf_hours" in t for t in trends)  # MTBF has its monthly trend
+    assert sum("utilization" in t for t in trends) == 2  # per technician, and its monthly trend
+    assert {"Monthly MTTR and MTBF (hours)", "Monthly utilization, all technicians"} <= set(texts(at.caption))
+    assert "Nothing to measure in these months." not in texts(at.caption)
 
 
 def test_schedule_page_shows_the_days_bookings_per_technician(env: Env) -> None:

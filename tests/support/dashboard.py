@@ -206,6 +206,7 @@ def seed_fleet(url: str) -> Seed:
             (orders[1], resource, today, today + timedelta(hours=2)),
         )
         invoices = _invoices(conn, north, south)
+        _repair_history(conn, north, assets[1], resource)
     # two hours of one reading a minute, ending a minute ago: every "last hour" window holds readings
     start = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(hours=2)
     messages = [
@@ -219,6 +220,42 @@ def seed_fleet(url: str) -> Seed:
     store(url, messages)
     _score_history(url, assets[0], start)
     return Seed(tenant, [north, south], assets, [d.id for d in devices], start, orders, resource, invoices)
+
+
+def _repair_history(conn: psycopg.Connection, account_id: int, asset_id: int, resource: int) -> None:
+    """Three normal repairs of the booster pump, 70, 40 and 10 days ago, done in 6, 12 and 4 hours (the SLA target
+    of normal work resolves in 10 hours: the 12-hour one missed it), each with two hours of logged work by the
+    technician, who works 8-16 on weekdays: service metrics and utilization with values in them."""
+    conn.execute(
+        "INSERT INTO resources.working_hours (resource_id, weekday, start_time, end_time)"
+        " SELECT %s, d, '08:00', '16:00' FROM generate_series(0, 4) AS d",
+        (resource,),
+    )
+    today = datetime.now(UTC).replace(hour=8, minute=0, second=0, microsecond=0)
+    for days_ago, hours in ((70, 6), (40, 12), (10, 4)):
+        created = today - timedelta(days=days_ago)
+        order = _one(
+            conn,
+            """
+            INSERT INTO work.work_orders (account_id, billing_account_id, asset_id, work_type, priority, status,
+                summary, resolution_due_at, created_at, completed_at, resolution_code)
+            VALUES (%s, %s, %s, 'repair', 'normal', 'completed', 'Repair booster pump', %s, %s, %s, 'fixed')
+            RETURNING id
+            """,
+            (
+                account_id,
+                account_id,
+                asset_id,
+                created + timedelta(hours=10),
+                created,
+                created + timedelta(hours=hours),
+            ),
+        )
+        conn.execute(
+            "INSERT INTO work.time_entries (work_order_id, resource_id, kind, started_at, ended_at)"
+            " VALUES (%s, %s, 'work', %s, %s)",
+            (order, resource, created + timedelta(hours=1), created + timedelta(hours=3)),
+        )
 
 
 SCORED_BAD_MINUTES = range(60, 90)  # of the intake pump's two hours: where its (cleared) condition was
@@ -249,6 +286,12 @@ def chart_layers(chart: Any) -> list[tuple[str, pd.DataFrame]]:
     spec = json.loads(chart.proto.spec)
     data = {d.name: pa.ipc.open_stream(d.data.data).read_pandas() for d in chart.proto.datasets}
     return [(layer["mark"]["type"], data[layer["data"]["name"]]) for layer in spec["layer"]]
+
+
+def chart_text(chart: Any) -> str:
+    """A chart's spec and all the data Streamlit sent with it, as text (for what a chart draws, by name)."""
+    frames = [pa.ipc.open_stream(d.data.data).read_pandas().to_string() for d in chart.proto.datasets]
+    return "\n".join([chart.proto.spec, *frames])
 
 
 def _invoices(conn: psycopg.Connection, north: int, south: int) -> list[int]:
