@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import subprocess
 import threading
 import time
 from collections.abc import Callable
@@ -24,6 +23,7 @@ import psycopg
 from ingest.brokers import AmqttBroker, MosquittoProcess, RunningBroker, free_port, start_local_broker
 from ingest.config import IngestSettings
 from ingest.main import build_ingest_service, stop_on_signals
+from service_core.api.serve import stop as stop_process
 from service_core.api.settings import ApiSettings
 from service_core.config import CoreSettings
 from service_core.db.connection import redact
@@ -129,17 +129,7 @@ def _start_dashboard(stack: contextlib.ExitStack, api_url: str, data_dir: Path) 
 
     port = _port_or_free(DEMO_DASHBOARD_PORT)
     log_file = stack.enter_context((data_dir / DASHBOARD_LOG).open("ab"))
-    process = start_dashboard(port=port, api_url=api_url, output=log_file)
-
-    def stop() -> None:
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-    stack.callback(stop)
+    stack.callback(stop_process, start_dashboard(port=port, api_url=api_url, output=log_file))
     return f"http://127.0.0.1:{port}"
 
 

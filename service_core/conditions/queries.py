@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import psycopg
 from psycopg.rows import class_row
@@ -10,8 +10,8 @@ from psycopg.rows import class_row
 from service_core.conditions import domain
 from service_core.conditions.schemas import AssetHealthPublic, ConditionPublic, FailureModePrecision, HealthPoint
 from service_core.conditions.service import COLUMNS
-from service_core.exceptions import InvalidInput, NotFound
-from service_core.telemetry.buckets import RESOLUTION_WIDTH, merged_width
+from service_core.exceptions import NotFound
+from service_core.telemetry.buckets import BUCKET_ORIGIN, RESOLUTION_WIDTH, check_range, merged_width
 
 MINUTE_HISTORY_UP_TO = timedelta(days=7)  # longer ranges are read from the hourly score history
 
@@ -102,8 +102,7 @@ def health_history(
 ) -> list[HealthPoint]:
     """The asset's scores over [start, end): minute buckets up to a week, hours beyond, merged into wider buckets
     (worst of each) so that there are at most `max_points`."""
-    if end <= start:
-        raise InvalidInput("end must be after start")
+    check_range(start, end)
     if conn.execute("SELECT 1 FROM assets.assets WHERE id = %s", (asset_id,)).fetchone() is None:
         raise NotFound(f"asset {asset_id} does not exist")
     resolution = "1m" if end - start <= MINUTE_HISTORY_UP_TO else "1h"
@@ -117,7 +116,7 @@ def health_history(
             WHERE asset_id = %(asset)s AND resolution = %(resolution)s AND bucket >= %(start)s AND bucket < %(end)s
             GROUP BY 1 ORDER BY 1
             """,
-            {"width": width, "origin": datetime(2000, 1, 1, tzinfo=UTC), "asset": asset_id,
+            {"width": width, "origin": BUCKET_ORIGIN, "asset": asset_id,
              "resolution": resolution, "start": start, "end": end},
         )  # fmt: skip
         return cur.fetchall()

@@ -6,8 +6,11 @@ buckets it is 1,460.  Merging is exact: counts add, means are count-weighted (su
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
+from service_core.exceptions import InvalidInput
+
+BUCKET_ORIGIN = datetime(2000, 1, 1, tzinfo=UTC)  # merged buckets are aligned to UTC midnight (`date_bin` origin)
 RESOLUTION_WIDTH = {"raw": timedelta(seconds=1), "1m": timedelta(minutes=1), "1h": timedelta(hours=1)}
 NICE_WIDTHS = tuple(
     timedelta(seconds=s)
@@ -23,3 +26,11 @@ def merged_width(span: timedelta, resolution: str, max_points: int | None) -> ti
         return None
     wider = [w for w in NICE_WIDTHS if w > own and w % own == timedelta(0)]
     return next((w for w in wider if span / w <= max_points), wider[-1])
+
+
+def check_range(start: datetime, end: datetime) -> None:
+    """A window [start, end) of timezone-aware times that is not empty, or the caller's input is refused."""
+    if start.tzinfo is None or end.tzinfo is None:
+        raise InvalidInput("start and end must be timezone-aware")
+    if end <= start:
+        raise InvalidInput("end must be after start")

@@ -81,8 +81,7 @@ def run_maintenance(url: str, *, policy: RetentionPolicy | None = None, today: d
 def _trim_rollups(conn: psycopg.Connection, today: date, keep_1m: int, keep_1h: int) -> int:
     deleted = 0
     for table, keep in (("rollup_1m", keep_1m), ("rollup_1h", keep_1h)):
-        cutoff = datetime.combine(today - timedelta(days=keep), datetime.min.time(), tzinfo=UTC)
-        cur = conn.execute(f"DELETE FROM telemetry.{table} WHERE bucket < %s", (cutoff,))
+        cur = conn.execute(f"DELETE FROM telemetry.{table} WHERE bucket < %s", (_days_before(today, keep),))
         deleted += cur.rowcount
     return deleted
 
@@ -91,9 +90,14 @@ def _trim_health_history(conn: psycopg.Connection, today: date, keep_1m: int, ke
     """Scores are kept as long as the telemetry roll-ups of the same resolution they are drawn over."""
     deleted = 0
     for resolution, keep in (("1m", keep_1m), ("1h", keep_1h)):
-        cutoff = datetime.combine(today - timedelta(days=keep), datetime.min.time(), tzinfo=UTC)
         cur = conn.execute(
-            "DELETE FROM detection.health_history WHERE resolution = %s AND bucket < %s", (resolution, cutoff)
+            "DELETE FROM detection.health_history WHERE resolution = %s AND bucket < %s",
+            (resolution, _days_before(today, keep)),
         )
         deleted += cur.rowcount
     return deleted
+
+
+def _days_before(today: date, days: int) -> datetime:
+    """UTC midnight `days` days before `today`: what retention keeps starts there."""
+    return datetime.combine(today - timedelta(days=days), datetime.min.time(), tzinfo=UTC)

@@ -6,13 +6,13 @@ The same SQL serves native PostgreSQL and TimescaleDB, since both expose `teleme
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import psycopg
 from psycopg.rows import class_row
 
 from service_core.exceptions import InvalidInput
-from service_core.telemetry.buckets import merged_width
+from service_core.telemetry.buckets import BUCKET_ORIGIN, check_range, merged_width
 from service_core.telemetry.schemas import FleetPoint, LatestValue, Point, Resolution
 
 _ROLLUP = {"1m": "telemetry.rollup_1m", "1h": "telemetry.rollup_1h"}
@@ -52,7 +52,7 @@ def window(
 ) -> list[Point]:
     """One device's metrics over [start, end), raw or from a roll-up; with `max_points`, neighbouring buckets merged
     (exactly) into wider ones so that no metric has more than that many points."""
-    _check_range(start, end)
+    check_range(start, end)
     width = merged_width(end - start, resolution, max_points)
     if width is not None:
         return _merged_window(conn, device_id, start, end, metrics, resolution, width)
@@ -103,7 +103,7 @@ def _merged_window(  # noqa: PLR0917 - the window's parts, private
         ORDER BY 1, 2
     """
     params = {"device": device_id, "start": start, "end": end, "metrics": metrics, "width": width,
-              "origin": datetime(2000, 1, 1, tzinfo=UTC)}  # fmt: skip
+              "origin": BUCKET_ORIGIN}  # fmt: skip
     with conn.cursor(row_factory=class_row(Point)) as cur:
         cur.execute(sql, params)
         return cur.fetchall()
@@ -119,7 +119,7 @@ def fleet_rollup(
     resolution: Resolution = "1h",
 ) -> list[FleetPoint]:
     """A metric across a tenant's fleet, per bucket and device type: mean, extremes and spread."""
-    _check_range(start, end)
+    check_range(start, end)
     if resolution == "raw":
         raise InvalidInput("fleet roll-ups come from the 1m or 1h roll-ups, not raw readings")
     with conn.cursor(row_factory=class_row(FleetPoint)) as cur:
@@ -139,10 +139,3 @@ def fleet_rollup(
             {"tenant": tenant, "metric": metric, "start": start, "end": end},
         )
         return cur.fetchall()
-
-
-def _check_range(start: datetime, end: datetime) -> None:
-    if start.tzinfo is None or end.tzinfo is None:
-        raise InvalidInput("start and end must be timezone-aware")
-    if end <= start:
-        raise InvalidInput("end must be after start")
