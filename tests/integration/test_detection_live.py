@@ -138,7 +138,8 @@ def _assert_score_history(url: str, *, faulty: int, healthy: int, raised_at: dat
     # two hours of 30 s readings, less the model's warm-up rows and the minutes the pump stood still (not scored)
     assert len(minutes[healthy]) >= 90
     assert all(h > 50 and s < 1.0 for _, h, s in minutes[healthy])
-    before = [s for b, _, s in minutes[faulty] if b < LIVE + timedelta(seconds=1800)]
+    # the minutes that end before the fault's onset (LIVE has seconds: the onset's own minute holds faulty rows)
+    before = [s for b, _, s in minutes[faulty] if b + timedelta(minutes=1) <= LIVE + timedelta(seconds=1800)]
     at_raise = [(h, s) for b, h, s in minutes[faulty] if b <= raised_at < b + timedelta(minutes=1)]
     assert before and max(before) < 1.0
     assert at_raise and at_raise[0][0] < 50 and at_raise[0][1] > 1.0
