@@ -223,6 +223,7 @@ def test_devices_reconnect_after_a_network_partition_and_lose_nothing(
         time.sleep(1.0)
         proxy.restore()
         runner.join(30)
+        assert proxy.wait_idle(), "the devices' connections did not end after the fleet stopped"
     finally:
         proxy.close()
     assert outcome, "run_fleet did not return"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
+import time
 
 
 class CuttableProxy:
@@ -77,6 +78,19 @@ class CuttableProxy:
 
     def restore(self) -> None:
         self._cut = False
+
+    def wait_idle(self, timeout_s: float = 10.0) -> bool:
+        """Wait until every connection has ended by itself (its client closed it and the rest was forwarded).
+
+        Closing the proxy while a client's last bytes (an MQTT DISCONNECT) are still in flight would cut them off,
+        and the broker would take the clean goodbye for a lost connection and publish the will."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            with self._lock:
+                if not self._open:
+                    return True
+            time.sleep(0.02)
+        return False
 
     def close(self) -> None:
         self._closed = True
