@@ -1,6 +1,9 @@
-"""One asset: its record, health (when scored), devices and their newest values, telemetry over a chosen range
-(downsampled by the API: raw, 1m or 1h roll-ups) with the anomaly score over the same range and the asset's
-conditions shaded on both charts, work-order and service history, its lease and agreements."""
+"""One asset: its record, health (when scored), devices and their newest values, its open conditions, telemetry
+over a chosen range (downsampled by the API: raw, 1m or 1h roll-ups) with the anomaly score over the same range and
+the asset's conditions shaded on both charts, work-order and service history, its lease and agreements.
+
+What changes (health, devices and newest values, open conditions; the work orders) is drawn in fragments that
+re-read the API every refresh period; the record, the range pickers and charts, and the contracts are not."""
 
 from __future__ import annotations
 
@@ -15,10 +18,13 @@ from dashboard.api_client import ApiClient, Json
 from dashboard.ranges import DEFAULT_RANGE, MAX_POINTS, RANGE_KEYS, RANGES, resolution_for, resolution_width
 from dashboard.views.asset_charts import condition_spans, score_chart, telemetry_chart
 from dashboard.views.asset_reads import AssetReads, Read, start_reads, start_score_history
+from dashboard.views.conditions import inbox_frame
 from dashboard.views.fleet import load_fleet
 
 CHOICE = "asset_page_choice"  # the asset and range last shown: a page switch drops the URL's query
 SERVICE_DONE = ("completed", "posted")
+OPEN_CONDITION_COLUMNS = ["id", "failure_mode", "category", "severity", "status", "onset_at", "raised_at",
+                          "peak_score", "work_order_id", "snoozed_until", "acknowledged_by"]  # fmt: skip
 
 
 def history_frame(work_orders: Sequence[Json]) -> pd.DataFrame:
@@ -71,7 +77,7 @@ def _health(reads: AssetReads, asset_id: int) -> None:
     if reads.health is None:
         return
     st.subheader("Health")
-    scores = session.attempt(reads.health.result)
+    scores = session.attempt(reads.health.fresh)
     if scores is None:
         return
     if asset_id not in scores:
@@ -90,25 +96,52 @@ def _health(reads: AssetReads, asset_id: int) -> None:
         st.dataframe(pd.DataFrame(health["contributions"]), hide_index=True)
 
 
-def _devices(reads: AssetReads) -> tuple[list[Json], list[Json]]:
+def _devices(reads: AssetReads) -> None:
     """The asset's devices and their newest values (shown as tables)."""
     st.subheader("Devices and newest values")
-    devices: list[Json] | None = session.attempt(reads.devices.result)
-    latest: list[Json] | None = session.attempt(reads.latest.result)
+    devices: list[Json] | None = session.attempt(reads.devices.fresh)
+    latest: list[Json] | None = session.attempt(reads.latest.fresh)
     if devices is None or latest is None:
-        return [], []
+        return
     if not devices:
         st.caption("No device instruments this asset.")
-        return [], []
+        return
     st.dataframe(
         pd.DataFrame(devices, columns=["id", "device_key", "device_type", "status", "last_seen_at"]), hide_index=True
     )
     if latest:
         st.dataframe(pd.DataFrame(latest, columns=["device_key", "metric", "value", "ts"]), hide_index=True)
-    return devices, latest
 
 
-def _telemetry(api: ApiClient, reads: AssetReads, asset_id: int, devices: list[Json], latest: list[Json]) -> None:
+def _open_conditions(reads: AssetReads) -> None:
+    if reads.open_conditions is None:
+        return
+    found = session.attempt(reads.open_conditions.fresh)
+    if found is None:
+        return
+    st.subheader(f"Open conditions ({len(found)})")
+    if found:
+        st.dataframe(inbox_frame(found, {})[OPEN_CONDITION_COLUMNS], hide_index=True)
+
+
+def _live_state(reads: AssetReads, asset_id: int) -> None:
+    """Health, devices and newest values, and open conditions, re-read every refresh period."""
+
+    @st.fragment(run_every=session.settings().refresh_seconds)
+    def live_state() -> None:
+        st.caption(session.updated_stamp())
+        _health(reads, asset_id)
+        _devices(reads)
+        _open_conditions(reads)
+
+    live_state()
+
+
+def _telemetry(api: ApiClient, reads: AssetReads, asset_id: int) -> None:
+    """The range pickers and charts, from the page's own read of the devices (not refreshed: a refresh would redraw
+    the charts of a long range, and the pickers stay as the user set them)."""
+    devices: list[Json] = reads.devices.first_or_none() or []
+    latest: list[Json] = reads.latest.first_or_none() or []
     if not devices:
         return
     st.subheader("Telemetry")
@@ -174,9 +207,19 @@ def _conditions_in_range(spans: pd.DataFrame) -> None:
 def _work_history(reads: AssetReads) -> None:
     if not session.require_route("/work-orders", "Work orders") or reads.work_orders is None:
         return
-    orders = session.attempt(reads.work_orders.result)
-    if orders is None:
-        return
+    work_orders = reads.work_orders
+
+    @st.fragment(run_every=session.settings().refresh_seconds)
+    def live_work() -> None:
+        orders = session.attempt(work_orders.fresh)
+        if orders is not None:
+            st.caption(session.updated_stamp())
+            _work_tables(orders)
+
+    live_work()
+
+
+def _work_tables(orders: list[Json]) -> None:
     st.subheader(f"Work orders ({len(orders)})")
     st.dataframe(history_frame(orders), hide_index=True)
     done = [wo for wo in orders if wo["status"] in SERVICE_DONE]
@@ -215,8 +258,7 @@ def render() -> None:
         return
     st.header(str(asset["name"]))
     _record(asset)
-    _health(reads, asset_id)
-    devices, latest = _devices(reads)
-    _telemetry(api, reads, asset_id, devices, latest)
+    _live_state(reads, asset_id)
+    _telemetry(api, reads, asset_id)
     _work_history(reads)
     _contracts(reads, asset_id)

@@ -1,4 +1,7 @@
-"""Finance: invoices, payments, receivables aging by bucket, the DSO trend, the collections worklist, credit holds."""
+"""Finance: invoices, payments, receivables aging by bucket, the DSO trend, the collections worklist, credit holds.
+
+Invoices and payments, the aging, and the worklist with the credit holds are re-read every refresh period (three
+fragments); the "overdue only" toggle stays outside them, and the DSO of past month ends is read with the page."""
 
 from __future__ import annotations
 
@@ -55,9 +58,7 @@ def _accounts(api: ApiClient) -> dict[int, str]:
     return {int(a["id"]): str(a["name"]) for a in accounts or []}
 
 
-def invoices_section(api: ApiClient, accounts: dict[int, str]) -> None:
-    st.subheader("Invoices")
-    overdue_only = st.toggle("Overdue only")
+def invoices_section(api: ApiClient, accounts: dict[int, str], *, overdue_only: bool) -> None:
     invoices = session.attempt(lambda: api.invoices({"overdue": True} if overdue_only else None, max_items=1000))
     if invoices is None:
         return
@@ -90,6 +91,7 @@ def aging_section(api: ApiClient) -> None:
     if report is None:
         return
     frame = aging_frame(report)
+    st.caption(session.updated_stamp())
     st.caption(f"As of {report['as_of']}; open total {money(report['totals']['open_total']):,.2f}")
     st.bar_chart(frame, sort=False)  # buckets in age order, not alphabetical
     st.dataframe(frame.reset_index(), hide_index=True)
@@ -112,6 +114,7 @@ def collections_section(api: ApiClient) -> None:
     rows = session.attempt(lambda: api.get_all("/receivables/worklist", max_items=500))
     if rows is None:
         return
+    st.caption(session.updated_stamp())
     columns = ["account_name", "score", "reason", "overdue_total", "oldest_days_overdue", "dunning_level",
                "broken_promises", "credit_hold"]  # fmt: skip
     st.dataframe(pd.DataFrame(rows, columns=columns), hide_index=True)
@@ -129,14 +132,31 @@ def credit_holds_section(api: ApiClient) -> None:
 
 def render() -> None:
     st.title("Finance")
-    api = session.client()
-    accounts = _accounts(api)
-    invoices_section(api, accounts)
-    payments_section(api, accounts)
+    every = session.settings().refresh_seconds
+    st.subheader("Invoices")
+    overdue_only = st.toggle("Overdue only")
+
+    @st.fragment(run_every=every)
+    def live_billing() -> None:
+        api = session.client()
+        accounts = _accounts(api)
+        st.caption(session.updated_stamp())
+        invoices_section(api, accounts, overdue_only=overdue_only)
+        payments_section(api, accounts)
+
+    @st.fragment(run_every=every)
+    def live_aging() -> None:
+        aging_section(session.client())
+
+    @st.fragment(run_every=every)
+    def live_collections() -> None:
+        collections_section(session.client())
+        credit_holds_section(session.client())
+
+    live_billing()
     left, right = st.columns(2)
     with left:
-        aging_section(api)
+        live_aging()
     with right:
-        dso_section(api)
-    collections_section(api)
-    credit_holds_section(api)
+        dso_section(session.client())
+    live_collections()

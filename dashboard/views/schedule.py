@@ -1,5 +1,6 @@
 """Schedule: the bookings of a day as a Gantt chart per technician, their routes on a map, the unscheduled backlog,
-and the optimizer (preview, then apply) for dispatchers."""
+and the optimizer (preview, then apply) for dispatchers.  The day's bookings and the backlog are re-read every
+refresh period (a fragment); the day picker and the optimizer's inputs and plan stay as the user left them."""
 
 from __future__ import annotations
 
@@ -101,10 +102,16 @@ def render() -> None:
     st.title("Schedule")
     if not session.require_route("/bookings", "Bookings"):
         return
-    api = session.client()
     day = st.date_input("Day (UTC)", value=datetime.now(UTC).date())
-    schedule_section(api, day)
-    if session.offered("/work-orders"):
-        backlog_section(api)
+
+    @st.fragment(run_every=session.settings().refresh_seconds)
+    def live_day() -> None:
+        api = session.client()
+        st.caption(session.updated_stamp())
+        schedule_section(api, day)
+        if session.offered("/work-orders"):
+            backlog_section(api)
+
+    live_day()
     if session.offered("/schedule/optimize"):
         schedule_plan.optimizer_section(day)

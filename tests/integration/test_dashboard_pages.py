@@ -210,6 +210,21 @@ def test_asset_page_charts_the_apis_telemetry_at_the_resolution_the_range_needs(
     assert f"Leases ({leases['total']})" in texts(at.subheader)
 
 
+def test_asset_page_lists_the_apis_open_conditions_of_the_asset_with_a_refresh_stamp(env: Env) -> None:
+    asset_id = env.seed.asset_ids[1]  # the booster pump: the two conditions reported through the API
+    at = logged_in(env)
+    at.query_params["asset_id"] = str(asset_id)
+    page(at, "asset")
+    found = env.get("/conditions", asset_id=asset_id, open=True)
+    assert found["total"] == 2
+    assert f"Open conditions ({found['total']})" in texts(at.subheader)
+    table = next(d.value for d in at.dataframe if "failure_mode" in d.value.columns and "peak_score" in d.value.columns)
+    assert table["id"].tolist() == [c["id"] for c in found["items"]]
+    assert table["status"].tolist() == [c["status"] for c in found["items"]]
+    stamps = [c for c in texts(at.caption) if c.startswith("Updated at ")]
+    assert len(stamps) == 2  # the live parts: health, devices and conditions; the work orders
+
+
 def test_asset_page_shows_the_apis_health_rul_and_its_band(env: Env) -> None:
     asset_id = env.seed.asset_ids[2]  # the chiller: the one scored asset
     at = logged_in(env)
@@ -314,6 +329,7 @@ def test_finance_page_equals_the_apis_invoices_aging_dso_and_holds(env: Env) -> 
     assert len(at.dataframe[4].value) == worklist["total"]
     holds = env.get("/accounts", credit_hold=True)
     assert by_label(at.metric, "Accounts on hold").value == str(holds["total"])
+    assert len([c for c in texts(at.caption) if c.startswith("Updated at ")]) == 3  # billing, aging, collections
 
 
 def pd_na(value: object) -> bool:
@@ -360,6 +376,7 @@ def test_schedule_page_shows_the_days_bookings_per_technician(env: Env) -> None:
     table = at.dataframe[0].value
     assert table["technician"].tolist() == ["Tess Tech"] * len(active)
     assert table["work_order_id"].tolist() == [b["work_order_id"] for b in active]
+    assert len([c for c in texts(at.caption) if c.startswith("Updated at ")]) == 1  # the day and backlog: live
 
 
 def test_conditions_inbox_lists_the_apis_open_conditions_and_filters_them(env: Env) -> None:

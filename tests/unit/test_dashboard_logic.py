@@ -1,8 +1,9 @@
 """The dashboard's pure pieces: choosing a telemetry resolution, SLA lights, fleet filters, month spans, the API's
-error bodies and query values."""
+error bodies and query values, and the asset page's live reads."""
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -14,6 +15,7 @@ from dashboard.api_client import ApiError, ApiUnavailableError, NotAuthenticated
 from dashboard.views.analytics import month_spans
 from dashboard.views.asset import resolution_for
 from dashboard.views.asset_charts import condition_spans, telemetry_chart
+from dashboard.views.asset_reads import LiveRead
 from dashboard.views.finance import aging_frame, dso_frame
 from dashboard.views.fleet import FleetFilter, filter_fleet, fleet_frame, site_points
 from dashboard.views.work_orders import sla_light
@@ -219,3 +221,34 @@ def test_query_values_are_what_the_api_reads() -> None:
     }
     with pytest.raises(ValueError, match="timezone"):
         query({"start": datetime(2026, 1, 2)})
+
+
+def _done(value: Any) -> Future[Any]:
+    future: Future[Any] = Future()
+    future.set_result(value)
+    return future
+
+
+def test_a_live_read_gives_the_pages_read_once_then_reads_again_at_each_refresh() -> None:
+    started: list[int] = []
+
+    def start() -> Future[Any]:
+        started.append(len(started))
+        return _done(f"read {len(started)}")
+
+    live = LiveRead(start)
+    assert started == [0]  # started with the page's other reads
+    assert live.fresh() == "read 1"  # the page's first drawing: that read
+    assert live.first_or_none() == "read 1"  # the parts that are not refreshed keep it
+    assert live.fresh() == "read 2"  # each refresh of its fragment: a new read
+    assert live.fresh() == "read 3"
+    assert live.first_or_none() == "read 1"
+
+
+def test_a_failed_first_read_is_none_for_the_other_parts_and_raised_to_the_one_showing_it() -> None:
+    failed: Future[Any] = Future()
+    failed.set_exception(ApiError(500, "internal", "the API failed"))
+    live = LiveRead(lambda: failed)
+    assert live.first_or_none() is None
+    with pytest.raises(ApiError):
+        live.fresh()
