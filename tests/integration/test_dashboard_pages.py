@@ -325,6 +325,20 @@ def test_finance_page_equals_the_apis_invoices_aging_dso_and_holds(env: Env) -> 
         None if p["dso"] is None else money(p["dso"]) for p in dso
     ]
 
+    payments = env.get("/payments", limit=500)
+    assert payments["total"] == 2  # the seed's two
+    assert by_label(at.metric, "Payments").value == str(payments["total"])
+    names = {a["id"]: a["name"] for a in env.get("/accounts", limit=500)["items"]}
+    shown_payments = at.dataframe[1].value
+    assert shown_payments.to_dict("records") == [
+        {"received_on": p["received_on"], "account": names[p["account_id"]], "amount": p["amount"],
+         "allocated": p["allocated"], "unapplied": p["unapplied"], "method": p["method"],
+         "reference": p["reference"], "status": p["status"]}
+        for p in payments["items"]
+    ]  # fmt: skip
+    assert sorted((p["reference"], money(p["allocated"]), money(p["unapplied"])) for p in payments["items"]) == [
+        ("NW-1", 0.0, 50.0), ("SP-1", 100.0, 0.0)]  # fmt: skip
+
     worklist = env.get("/receivables/worklist")
     assert len(at.dataframe[4].value) == worklist["total"]
     holds = env.get("/accounts", credit_hold=True)

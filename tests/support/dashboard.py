@@ -163,8 +163,9 @@ def _work_order(
 def seed_fleet(url: str) -> Seed:
     """Default SLA targets; two accounts with a site each, three assets, two devices with two hours of telemetry,
     four work orders opened two hours ago (SLA: emergency breached, normal past its warning, high on time), a
-    technician with a booking today, two issued invoices (one 75 days old, so overdue), and a health score
-    for the chiller (as detection would write it)."""
+    technician with a booking today, two issued invoices (one 75 days old, so overdue) and two payments (100.00
+    applied to the newer invoice, 50.00 unapplied), and a health score for the chiller (as detection would write
+    it)."""
     tenant = f"t{uuid.uuid4().hex[:8]}"
     devices = register_devices(url, tenant, ["pump-a", "pump-b"], "pump")
     with psycopg.connect(url) as conn:
@@ -206,6 +207,7 @@ def seed_fleet(url: str) -> Seed:
             (orders[1], resource, today, today + timedelta(hours=2)),
         )
         invoices = _invoices(conn, north, south)
+        _payments(conn, north, south)
         _repair_history(conn, north, assets[1], resource)
     # two hours of one reading a minute, ending a minute ago: every "last hour" window holds readings
     start = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(hours=2)
@@ -312,6 +314,26 @@ def _invoices(conn: psycopg.Connection, north: int, south: int) -> list[int]:
         )
         ids.append(invoice.id)
     return ids
+
+
+def _payments(conn: psycopg.Connection, north: int, south: int) -> None:
+    """Southport pays 100.00 of its invoice (applied at once), Northwind 50.00 not yet applied."""
+    from service_core.payments import service as payments_service
+    from service_core.payments.schemas import PaymentCreate
+
+    today = datetime.now(UTC).date()
+    for account_id, amount, reference, applied in ((south, "100.00", "SP-1", True), (north, "50.00", "NW-1", False)):
+        row = conn.execute("SELECT currency FROM crm.accounts WHERE id = %s", (account_id,)).fetchone()
+        assert row is not None
+        payment_in = PaymentCreate(
+            account_id=account_id,
+            amount=Decimal(amount),
+            currency=str(row[0]),
+            received_on=today,
+            reference=reference,
+            auto_allocate=applied,
+        )
+        payments_service.record_payment(conn, payment_in=payment_in, idempotency_key=None, actor="user:test")
 
 
 def report_conditions(api_url: str, headers: dict[str, str], asset_id: int) -> None:
