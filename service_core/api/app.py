@@ -13,7 +13,7 @@ from service_core.api.errors import install_error_handlers
 from service_core.api.route_index import RouteIndex
 from service_core.api.router import api_router
 from service_core.api.settings import ApiSettings
-from service_core.api.transactions import ApiConnection
+from service_core.api.transactions import ApiConnection, ConnectionWaits
 from service_core.db.connection import open_pool, redact
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,7 @@ def create_app(settings: ApiSettings, *, database_url: str) -> FastAPI:
             application="assetpulse-api",
             connection_class=ApiConnection,
         )
+        app.state.connection_waits = ConnectionWaits(settings.pool_max_size)
         log.info(
             "API connected to %s (pool %d-%d)", redact(database_url), settings.pool_min_size, settings.pool_max_size
         )

@@ -20,7 +20,7 @@ from psycopg_pool import ConnectionPool
 from starlette.concurrency import run_in_threadpool
 
 from service_core.api.settings import ApiSettings
-from service_core.api.transactions import READ_ONLY_METHODS, ApiConnection, take_connection
+from service_core.api.transactions import READ_ONLY_METHODS, ApiConnection, ConnectionWaits, take_connection
 from service_core.auth import security
 from service_core.auth import service as auth_service
 from service_core.auth.domain import ALL_ROLES, STAFF_ROLES, Principal, Role, account_scope_setting, ensure_role
@@ -43,7 +43,8 @@ async def get_conn(request: Request) -> AsyncIterator[psycopg.Connection]:
     that take this connection read only: the endpoint's transaction starts after them."""
     pool: ConnectionPool = request.app.state.pool
     settings: ApiSettings = request.app.state.settings
-    async for conn in take_connection(pool, method=request.method, timeout=settings.pool_timeout_seconds):
+    waits: ConnectionWaits = request.app.state.connection_waits
+    async for conn in take_connection(pool, method=request.method, timeout=settings.pool_timeout_seconds, waits=waits):
         yield conn
 
 

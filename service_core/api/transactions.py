@@ -5,7 +5,11 @@ generator dependency would cost two more trips (its setup and its teardown), and
 that costs more CPU than a simple query.  So:
 
 - `take_connection` (the `ConnDep` dependency, async) takes an idle pooled connection on the event loop, which
-  needs no I/O, and hands the wait to a thread only when the pool has none idle;
+  needs no I/O, and hands the wait to a thread only when the pool has none idle.  At most as many requests as the
+  pool has connections wait in a thread (`ConnectionWaits`); the others wait on the event loop.  Without that
+  bound, a database outage under load filled every worker thread with requests waiting for a connection, and the
+  requests that did get one could find no thread to run in: the API stayed wedged after the database came back
+  (the soak's PostgreSQL restart, `tests/e2e/test_api_database_outage.py`);
 - what the transaction must know before the endpoint's first statement (who is acting, for the audit trail) is
   queued on the connection by the auth dependency (`ApiConnection.defer`), not sent from the event loop;
 - `TransactionalRoute` wraps each endpoint so that, in the endpoint's own thread, the queued statements run, then
@@ -25,6 +29,7 @@ import inspect
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+import anyio
 import psycopg
 from fastapi.routing import APIRoute
 from psycopg import pq
@@ -68,12 +73,39 @@ class ApiConnection(psycopg.Connection[TupleRow]):
             self.commit()
 
 
-async def take_connection(pool: ConnectionPool, *, method: str, timeout: float) -> AsyncIterator[ApiConnection]:
+class ConnectionWaits:
+    """Bounds the requests that wait for a pooled connection in a worker thread to the pool's size, so waiting
+    never takes every thread; made in the app's event loop (its lifespan)."""
+
+    def __init__(self, slots: int) -> None:
+        self._slots = anyio.Semaphore(slots)
+
+    async def getconn(self, pool: ConnectionPool, timeout: float) -> psycopg.Connection[Any]:
+        """A connection within `timeout` s (waiting first for a slot on the event loop), else `PoolTimeout`."""
+        deadline = anyio.current_time() + timeout
+        acquired = False
+        with anyio.move_on_after(timeout):
+            await self._slots.acquire()
+            acquired = True
+        if not acquired:
+            raise PoolTimeout(f"couldn't get a connection after {timeout:.2f} sec (every waiting slot was taken)")
+        try:
+            left = max(deadline - anyio.current_time(), _IDLE_ONLY)
+            with anyio.CancelScope(shield=True):  # a connection taken must reach the caller, who gives it back
+                conn: psycopg.Connection[Any] = await run_in_threadpool(pool.getconn, left)
+            return conn
+        finally:
+            self._slots.release()
+
+
+async def take_connection(
+    pool: ConnectionPool, *, method: str, timeout: float, waits: ConnectionWaits
+) -> AsyncIterator[ApiConnection]:
     """An idle pooled connection (autocommit for reads), given back after the request; see the module notes."""
     try:
         conn = pool.getconn(timeout=_IDLE_ONLY)
     except PoolTimeout:
-        conn = await run_in_threadpool(pool.getconn, timeout)
+        conn = await waits.getconn(pool, timeout)
     if not isinstance(conn, ApiConnection):  # the pool is opened with connection_class=ApiConnection
         pool.putconn(conn)
         raise TypeError("the API's pool must hand out ApiConnection objects")

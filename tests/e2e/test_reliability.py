@@ -8,12 +8,11 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from psycopg.conninfo import conninfo_to_dict
 
 from ingest.brokers import MosquittoProcess
 from tests.factories import register_devices, scalar
 from tests.support.processes import IngestorProcess, Publisher, wait_until
-from tests.support.tcp_proxy import CuttableProxy
+from tests.support.tcp_proxy import postgres_behind_proxy
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -67,13 +66,7 @@ def test_database_outage_loses_nothing_and_memory_stays_bounded(
 ):
     devices = [f"d{i}" for i in range(10)]
     register_devices(database_url, tenant, devices)
-    info = conninfo_to_dict(database_url)
-    host = str(info.get("host") or "")
-    upstream: tuple[str, int] | str = (
-        f"{host}/.s.PGSQL.{info.get('port') or 5432}" if host.startswith("/") else (host, int(info.get("port") or 5432))
-    )
-    proxy = CuttableProxy(upstream)
-    proxied = f"postgresql://{info.get('user') or 'postgres'}@127.0.0.1:{proxy.port}/{info['dbname']}"
+    proxy, proxied = postgres_behind_proxy(database_url)
     batch, writers, inbox = 500, 2, 1000
     bound = writers * batch + inbox  # held in memory at most: the batches being written plus the inbox
     ingestor = IngestorProcess(

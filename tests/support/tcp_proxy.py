@@ -7,6 +7,8 @@ import socket
 import threading
 import time
 
+from psycopg.conninfo import conninfo_to_dict
+
 
 class CuttableProxy:
     def __init__(self, upstream: tuple[str, int] | str) -> None:
@@ -96,3 +98,13 @@ class CuttableProxy:
         self._closed = True
         self.cut()
         self._listener.close()
+
+
+def postgres_behind_proxy(url: str) -> tuple[CuttableProxy, str]:
+    """A proxy in front of the PostgreSQL at `url` (TCP or Unix socket) and the URL that reaches it through it."""
+    info = conninfo_to_dict(url)
+    host = str(info.get("host") or "")
+    port = info.get("port") or 5432
+    upstream: tuple[str, int] | str = f"{host}/.s.PGSQL.{port}" if host.startswith("/") else (host, int(port))
+    proxy = CuttableProxy(upstream)
+    return proxy, f"postgresql://{info.get('user') or 'postgres'}@127.0.0.1:{proxy.port}/{info['dbname']}"
