@@ -17,7 +17,7 @@ from dashboard import session
 from dashboard.api_client import ApiClient, Json
 from dashboard.ranges import DEFAULT_RANGE, MAX_POINTS, RANGE_KEYS, RANGES, resolution_for, resolution_width
 from dashboard.views.asset_charts import condition_spans, score_chart, telemetry_chart
-from dashboard.views.asset_reads import AssetReads, Read, start_reads, start_score_history
+from dashboard.views.asset_reads import AssetReads, Read, start_conditions_in, start_reads, start_score_history
 from dashboard.views.conditions import inbox_frame
 from dashboard.views.fleet import load_fleet
 
@@ -158,7 +158,8 @@ def _telemetry(api: ApiClient, reads: AssetReads, asset_id: int) -> None:
     span = RANGES[label]
     end = datetime.now(UTC)
     start = end - span
-    history = start_score_history(api, asset_id, start, end)  # read while the telemetry is
+    history = start_score_history(api, asset_id, start, end)  # both read while the telemetry is
+    conditions = start_conditions_in(api, asset_id, start, end)
     resolution = resolution_for(span)
     points = session.attempt(
         lambda: api.telemetry_window(
@@ -166,7 +167,7 @@ def _telemetry(api: ApiClient, reads: AssetReads, asset_id: int) -> None:
             max_points=MAX_POINTS,
         )
     )  # fmt: skip
-    found = session.attempt(reads.conditions.result) if reads.conditions is not None else None
+    found = session.attempt(conditions.result) if conditions is not None else None
     spans = condition_spans(found or [], start, end)
     if points is not None:
         st.caption(f"{len(points)} points at resolution {resolution} over the last {label}")

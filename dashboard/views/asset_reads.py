@@ -74,7 +74,6 @@ class AssetReads:
     open_conditions: LiveRead | None
     leases: Read | None
     agreements: Read | None
-    conditions: Read | None
 
 
 def start_reads(api: ApiClient, asset_id: int, account_id: int) -> AssetReads:
@@ -106,7 +105,6 @@ def start_reads(api: ApiClient, asset_id: int, account_id: int) -> AssetReads:
         agreements=start(
             lambda: api.get_all("/agreements", {"account_id": account_id}), when=session.offered("/agreements")
         ),
-        conditions=start(lambda: api.get_all("/conditions", {"asset_id": asset_id}), when=conditions_offered),
     )
 
 
@@ -116,3 +114,12 @@ def start_score_history(api: ApiClient, asset_id: int, start: datetime, end: dat
         return None
     params: dict[str, str | int] = {"start": start.isoformat(), "end": end.isoformat(), "max_points": MAX_POINTS}
     return _pool().submit(api.get, f"/conditions/health/{asset_id}/history", params)
+
+
+def start_conditions_in(api: ApiClient, asset_id: int, start: datetime, end: datetime) -> Read | None:
+    """The asset's conditions whose span (onset to clearing, an open one to now) overlaps [start, end), as the API
+    filters them (`since`/`until`); None without the route."""
+    if not session.offered("/conditions"):
+        return None
+    params: dict[str, str | int] = {"asset_id": asset_id, "since": start.isoformat(), "until": end.isoformat()}
+    return _pool().submit(api.get_all, "/conditions", params)

@@ -26,18 +26,25 @@ def list_page(
     open_only: bool,
     limit: int,
     offset: int,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> tuple[list[ConditionPublic], int]:
-    """Most severe first, then newest; `open_only` gives the inbox (raised, acknowledged, snoozed)."""
+    """Most severe first, then newest; `open_only` gives the inbox (raised, acknowledged, snoozed).  `since` and
+    `until` keep the conditions whose span overlaps [since, until): from onset to its clearing (else resolution),
+    an open one (or one with neither time) to now."""
     where = """
         WHERE (%(status)s::text IS NULL OR status = %(status)s)
           AND (%(severity)s::text IS NULL OR severity = %(severity)s)
           AND (%(category)s::text IS NULL OR category = %(category)s)
           AND (%(asset)s::bigint IS NULL OR asset_id = %(asset)s)
           AND (NOT %(open)s OR status IN ('raised', 'acknowledged', 'snoozed'))
+          AND (%(until)s::timestamptz IS NULL OR onset_at < %(until)s)
+          AND (%(since)s::timestamptz IS NULL OR CASE WHEN status IN ('raised', 'acknowledged', 'snoozed')
+                   THEN now() ELSE coalesce(cleared_at, resolved_at, now()) END > %(since)s)
     """
     params = {
         "status": status, "severity": severity, "category": category, "asset": asset_id, "open": open_only,
-        "limit": limit, "offset": offset,
+        "since": since, "until": until, "limit": limit, "offset": offset,
     }  # fmt: skip
     row = conn.execute(f"SELECT count(*) FROM detection.conditions {where}", params).fetchone()
     with conn.cursor(row_factory=class_row(ConditionPublic)) as cur:

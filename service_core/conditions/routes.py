@@ -27,6 +27,7 @@ from service_core.conditions.schemas import (
     Severity,
     SnoozeIn,
 )
+from service_core.exceptions import InvalidInput
 
 router = APIRouter(route_class=TransactionalRoute, prefix="/conditions", tags=["conditions"], responses=ERROR_RESPONSES)
 
@@ -34,7 +35,11 @@ ConditionId = Annotated[int, Path(ge=1, le=2**62)]
 RuleId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
-@router.get("", summary="Conditions, most severe and newest first; open=true gives the inbox")
+@router.get(
+    "",
+    summary="Conditions, most severe and newest first; open=true gives the inbox; since/until: those whose span "
+    "(onset to clearing, an open one to now) overlaps [since, until)",
+)
 def list_conditions(
     conn: ConnDep,
     _: PortalReader,
@@ -46,12 +51,20 @@ def list_conditions(
     category: Category | None = None,
     asset_id: Annotated[int | None, Query(ge=1)] = None,
     open_only: Annotated[bool, Query(alias="open")] = False,
+    since: Annotated[
+        AwareDatetime | None, Query(description="with a timezone: those whose onset-to-clearing span ends after it")
+    ] = None,
+    until: Annotated[
+        AwareDatetime | None, Query(description="with a timezone: those whose onset is before it (exclusive)")
+    ] = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[ConditionPublic]:
+    if since is not None and until is not None and until <= since:
+        raise InvalidInput("until must be after since")
     items, total = queries.list_page(
         conn, status=status_filter, severity=severity, category=category, asset_id=asset_id, open_only=open_only,
-        limit=limit, offset=offset,
+        since=since, until=until, limit=limit, offset=offset,
     )  # fmt: skip
     return Page[ConditionPublic](items=items, total=total, limit=limit, offset=offset)
 

@@ -239,3 +239,56 @@ def test_an_assets_score_history_through_http_worst_per_bucket(database_url: str
         assert naive.status_code == 422
         assert api.get("/conditions/health/999999/history", headers=viewer).status_code == 404
         assert api.get(path, headers=viewer).json() == []  # the last 24 h by default: nothing scored then
+
+
+def _condition(conn: psycopg.Connection, asset_id: int, mode: str, status: str, onset: datetime,
+               cleared: datetime | None = None, resolved: datetime | None = None) -> int:  # fmt: skip
+    row = conn.execute(
+        "INSERT INTO detection.conditions (asset_id, failure_mode, category, severity, status, onset_at, raised_at,"
+        " last_evidence_at, peak_score, evidence, cleared_at, resolved_at)"
+        " VALUES (%s, %s, 'equipment', 'major', %s, %s, %s, %s, 3.0, '{}', %s, %s) RETURNING id",
+        (asset_id, mode, status, onset, onset, cleared or resolved or onset, cleared, resolved),
+    ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def test_the_list_keeps_the_conditions_whose_span_overlaps_since_until(database_url: str, asset_id: int):
+    t0 = datetime(2026, 3, 2, tzinfo=UTC)
+    hours = [t0 + timedelta(hours=h) for h in range(7)]
+    with psycopg.connect(database_url) as conn:
+        before = _condition(
+            conn, asset_id, "before", "cleared", t0 - timedelta(hours=3), cleared=t0 - timedelta(hours=1)
+        )
+        cleared = _condition(conn, asset_id, "cleared", "cleared", hours[1], cleared=hours[2])
+        resolved = _condition(conn, asset_id, "resolved", "resolved", hours[3], resolved=hours[5])  # never cleared
+        still_open = _condition(conn, asset_id, "open", "raised", hours[6])
+        other_asset = _condition(conn, insert_asset(conn, name="Other pump"), "cleared", "cleared", hours[1],
+                                 cleared=hours[2])  # fmt: skip
+    with api_client(database_url) as api:
+        viewer = headers_for(database_url, Role.VIEWER)
+
+        def ids(**params: object) -> list[int]:
+            answer = api.get("/conditions", params={"asset_id": asset_id, **params}, headers=viewer)
+            assert answer.status_code == 200, answer.text
+            assert answer.json()["total"] == len(answer.json()["items"])
+            return sorted(c["id"] for c in answer.json()["items"])
+
+        def at(moment: datetime) -> str:
+            return moment.isoformat()
+
+        assert ids() == sorted([before, cleared, resolved, still_open])
+        assert ids(since=at(t0), until=at(hours[4])) == sorted([cleared, resolved])
+        assert ids(since=at(hours[2])) == sorted([resolved, still_open])  # ended at `since`: not in it
+        assert ids(until=at(hours[1])) == [before]  # onset at `until`: not in it (exclusive)
+        assert ids(since=at(hours[5]), until=at(hours[6])) == []  # between the resolution and the next onset
+        assert ids(since=at(datetime.now(UTC) - timedelta(minutes=1))) == [still_open]  # open: runs to now
+        assert ids(since=at(datetime.now(UTC) + timedelta(days=1))) == []
+        everyone = api.get("/conditions", params={"since": at(t0), "until": at(hours[4])}, headers=viewer).json()
+        assert sorted(c["id"] for c in everyone["items"]) == sorted([cleared, resolved, other_asset])
+
+        for since, until in ((hours[2], hours[2]), (hours[3], hours[2])):
+            refused = api.get("/conditions", params={"since": at(since), "until": at(until)}, headers=viewer)
+            assert refused.status_code == 422 and "until must be after since" in refused.text
+        naive = api.get("/conditions", params={"since": "2026-03-02T00:00:00"}, headers=viewer)
+        assert naive.status_code == 422

@@ -257,6 +257,9 @@ def test_asset_page_marks_the_apis_scores_and_conditions_on_its_charts(env: Env)
 
     condition = env.get("/conditions", asset_id=asset_id)["items"]
     assert [c["status"] for c in condition] == ["cleared"]
+    in_range = env.get("/conditions", asset_id=asset_id, since=(end - timedelta(hours=24)).isoformat(),
+                       until=end.isoformat())["items"]  # fmt: skip
+    assert in_range == condition  # what the page reads for the charts: the conditions overlapping the range
     telemetry, scores = (chart_layers(chart) for chart in at.get("vega_lite_chart"))
     assert [mark for mark, _ in telemetry] == ["rect", "line"] and [m for m, _ in scores] == ["rect", "line", "rule"]
     for layers in (telemetry, scores):
