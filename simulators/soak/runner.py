@@ -91,8 +91,8 @@ class Soak:
         self.broker.start()
         scenarios = self._scenarios()
         db = prepare_database(self.pg.url, scenarios, train_units=o.train_units, train_hours=o.train_hours,
-                              train_interval_s=o.train_interval_s, commissioning_interval_s=o.commissioning_interval_s,
-                              run_s=o.duration_s)  # fmt: skip
+                              train_interval_s=o.training_interval_s,
+                              commissioning_interval_s=o.commissioning_interval_s, run_s=o.duration_s)  # fmt: skip
         self.timings |= db.timings
         self._start_pipeline(db)
         self.timings["setup_s"] = round(time.monotonic() - began, 1)
@@ -434,6 +434,11 @@ class Soak:
                 "seed": o.seed,
                 "outage_s": o.outage_s,
                 "unit_baselines": o.commissioning_interval_s is not None,
+                "training": {
+                    "units_per_type": o.train_units,
+                    "hours": o.train_hours,
+                    "interval_s": o.training_interval_s,
+                },
                 "warmup_s": o.warmup_s,
             },
         }
