@@ -83,11 +83,9 @@ class ConnectionWaits:
     async def getconn(self, pool: ConnectionPool, timeout: float) -> psycopg.Connection[Any]:
         """A connection within `timeout` s (waiting first for a slot on the event loop), else `PoolTimeout`."""
         deadline = anyio.current_time() + timeout
-        acquired = False
-        with anyio.move_on_after(timeout):
+        with anyio.move_on_after(timeout) as waiting:
             await self._slots.acquire()
-            acquired = True
-        if not acquired:
+        if waiting.cancelled_caught:
             raise PoolTimeout(f"couldn't get a connection after {timeout:.2f} sec (every waiting slot was taken)")
         try:
             left = max(deadline - anyio.current_time(), _IDLE_ONLY)

@@ -55,9 +55,9 @@ def test_short_soak_loses_nothing_through_an_ingestor_kill_a_database_and_a_brok
 
     assert report["faults_injected"] >= 8  # at least one of each kind a short run uses
     # the detector's models learn from history sampled as the fleet is (1 s rows): healthy new units stay quiet
-    assert report["detection"]["work_orders_false"] <= 1, report["detection"]
-    assert report["config"]["training"]["interval_s"] == 1.0
     detection = report["detection"]
+    assert detection["work_orders_false"] <= 1, detection
+    assert report["config"]["training"]["interval_s"] == 1.0
     assert detection["faults_caught_of_detectable"] * 2 >= detection["faults_detectable_during_run"] > 0, detection
     assert report["rss"]["ingestor-2"] and report["rss"]["detector"] and report["rss"]["api"]
     assert report["rss_worst_process"] is not None
