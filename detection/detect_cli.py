@@ -58,8 +58,10 @@ def train_models(
     kind: Annotated[str, typer.Option("--kind", help="Scorer: pca, mset or iforest.")] = "pca",
 ) -> None:
     """Retrain from healthy history (no open condition, no repair job), activate, and print drift against the
-    previous version; then try a RUL model from repair history."""
+    previous version and the history's sampling interval (the detector scores only devices sampling about as
+    often); then try a RUL model from repair history."""
     from detection.rul_history import train_rul_from_history
+    from detection.sampling import TRAINING_KEY
     from detection.training import train
     from service_core.db.connection import connect
 
@@ -76,7 +78,9 @@ def train_models(
                 continue
             rul = train_rul_from_history(conn, asset_type=t)
             conn.commit()
-            report = {"model": outcome.model.label, "drift": outcome.drift, "rul": rul.reason}
+            interval = outcome.model.training.get(TRAINING_KEY)
+            report = {"model": outcome.model.label, "sampling_interval_s": interval, "drift": outcome.drift,
+                      "rul": rul.reason}  # fmt: skip
             typer.echo(f"{t}: {orjson.dumps(report).decode()}")
 
 

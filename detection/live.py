@@ -5,7 +5,16 @@ the last committed poll without re-raising anything.
 
 Each unit is scored against its own baseline (`AssetTypeModel.unit_baseline`), learned from its first day of
 healthy history once it has one (looked up in the store, so a restart learns it again); a unit without one yet is
-scored against its asset type's baseline at `NEW_UNIT_FACTOR` times the limit and is not checked for drift."""
+scored against its asset type's baseline at `NEW_UNIT_FACTOR` times the limit and is not checked for drift.
+
+A model judges rows, not seconds (`detection.sampling`), so a device is scored only while it samples within
+`DetectorConfig.sampling_tolerance` of its model's training interval, estimated from its context window and new
+rows (and first once they have `sampling.MIN_SPACINGS` spacings: until then its rows wait, unread, for the next
+poll).  A device too far from it is not scored at all (equipment score, sensor checks, own baseline): a warning
+says so once per device and model version, `DetectMetrics.devices_sampling_mismatch` counts such devices and
+`Detector.mismatched` holds the reasons; it is scored again as soon as its interval and its model's agree (a
+retrained model, a device sampling as before).  Models stored before the training interval was recorded are scored
+as before, whatever a device's interval."""
 
 from __future__ import annotations
 
@@ -15,15 +24,17 @@ import time
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import psycopg
 
-from detection import rul_live, store
+from detection import rul_live, sampling, store
 from detection.episodes import EpisodeFeeder, FeedResult
 from detection.features import Frame, concat, empty_frame
 from detection.metrics import DetectMetrics
 from detection.model import LAG_WARMUP_ROWS, AssetTypeModel, UnitBaseline
 from detection.readings import Watched, context_readings, new_readings, to_frame, unit_history, watched_devices
 from detection.rul import RulModel
+from detection.sampling import SamplingMismatch
 from detection.state import Episode, load_episodes, load_high_water_marks, save_episodes, save_high_water_marks
 
 log = logging.getLogger(__name__)
@@ -45,11 +56,18 @@ class DetectorConfig:
     drift_on_delay_s: float = 300.0  # a drift must persist; the other checks carry their own windows
     max_rows_per_poll: int = 200_000
     start_lookback_s: float = 3600.0  # a device never scored starts this far before its newest reading
+    # How many times faster or slower than its model's training history a device may sample and still be scored.
+    # The features count rows, so a faster device crowds the slow companions and smoothing into less time; measured
+    # on simulated new units (6 per type x 6 h, 30 s training history), false conditions per cell: compressor
+    # 0 at 30 s and 24-45 s, 1 at 20 s and 60 s, 8 at 15 s, 16 at 1 s; pump 1 at 30 s, 2 at 20 s, 1 at 45-60 s,
+    # 4 at 15 s, 18 at 1 s.  2x faster is already too fast; within 1.5x either way scores as at the training rate.
+    sampling_tolerance: float = 1.5
 
 
 @dataclass(slots=True)
 class PollResult:
     groups_scored: int = 0
+    not_scored: int = 0  # reading groups of devices sampling too far from their model's interval
     raised: list[int] = field(default_factory=list)  # condition ids
     cleared: int = 0
 
@@ -58,6 +76,7 @@ class PollResult:
 class _Loaded:
     model: AssetTypeModel
     label: str
+    interval_s: float | None = None  # its training history's sampling interval; None: stored before it was recorded
 
 
 class Detector:
@@ -75,6 +94,7 @@ class Detector:
         self._loaded_state = False
         self.rul_models: dict[str, tuple[str, RulModel, list[str]]] = {}  # asset type -> (label, RUL model, signals)
         self._rul_at: dict[int, float] = {}  # asset -> device time (epoch s) of its last RUL estimate
+        self.mismatched: dict[int, SamplingMismatch] = {}  # device -> why it is not scored (its sampling interval)
 
     def load_models(self, conn: psycopg.Connection) -> list[str]:
         """(Re)load the active equipment model of every asset type; returns their labels."""
@@ -83,13 +103,14 @@ class Detector:
             if record.kind == MODEL_KIND and record.is_active:
                 found = store.load_active(conn, asset_type=record.asset_type, kind=MODEL_KIND)
                 if found is not None:
-                    self.models[record.asset_type] = _Loaded(found[1], found[0].label)
+                    self.models[record.asset_type] = _Loaded(found[1], found[0].label, _training_interval(found[0]))
         self.rul_models = rul_live.load_models(conn)
         return [m.label for m in self.models.values()] + [label for label, _, _ in self.rul_models.values()]
 
     def poll_once(self, conn: psycopg.Connection) -> PollResult:
         """Score what is new, in one transaction (committed here), and report what changed."""
         devices = watched_devices(conn, asset_types=list(self.models))
+        self._forget_mismatches(devices)
         if not devices:
             conn.commit()
             return PollResult()
@@ -100,16 +121,24 @@ class Detector:
         feeder = EpisodeFeeder(conn, self.episodes, self.config, polled_at=polled_at)
         result = PollResult()
         newest: datetime | None = None
+        scored_devices: set[int] = set()
         for device in devices:
             rows = fresh.get(device.device_id)
             if not rows:
                 continue
-            frame = self._score_device(conn, device, rows, feeder)
-            result.groups_scored += len(frame)
-            last = datetime.fromtimestamp(float(frame.ts[-1]), UTC)
+            scored = self._score_device(conn, device, rows, feeder)
+            if scored is None:  # too few rows to tell its sampling interval: read again next poll
+                continue
             self.marks[device.device_id] = max(self.marks[device.device_id], rows[-1][0])
+            if not scored:
+                result.not_scored += len({ts for ts, _, _ in rows})
+                continue
+            result.groups_scored += scored
+            scored_devices.add(device.device_id)
+            last = rows[-1][0]
             newest = last if newest is None or last > newest else newest
-        self._commit(conn, devices=devices, fed=feeder.result, result=result, polled_at=polled_at, fresh=fresh)
+        self._commit(conn, devices=devices, fed=feeder.result, result=result, polled_at=polled_at, fresh=fresh,
+                     scored=scored_devices)  # fmt: skip
         if newest is not None:
             self.metrics.lag.set((datetime.now(UTC) - newest).total_seconds())
         return result
@@ -117,14 +146,47 @@ class Detector:
     def _score_device(
         self, conn: psycopg.Connection, device: Watched, rows: list[tuple[datetime, str, float]],
         feeder: EpisodeFeeder,
-    ) -> Frame:  # fmt: skip
+    ) -> int | None:  # fmt: skip
+        """Score the device's new rows: how many reading groups were scored (0: none, it samples too far from its
+        model's training interval; None: too few rows yet to tell its interval)."""
         loaded = self.models[device.asset_type]
         frame = to_frame(rows, loaded.model.signals)
-        unit = self._unit_baseline(conn, device, loaded, newest=float(frame.ts[-1]))
         context = self.context.get(device.device_id, empty_frame(len(loaded.model.signals)))
+        if loaded.interval_s is not None:
+            live_s = sampling.live_interval(np.r_[context.ts, frame.ts])
+            if live_s is None:
+                return None
+            found = sampling.mismatch(live_s=live_s, trained_s=loaded.interval_s,
+                                      tolerance=self.config.sampling_tolerance, label=loaded.label)  # fmt: skip
+            self._note_sampling(device, found)
+            if device.device_id in self.mismatched:
+                self.context[device.device_id] = concat(context, frame).tail(CONTEXT_ROWS)  # to follow its interval
+                return 0
+        unit = self._unit_baseline(conn, device, loaded, newest=float(frame.ts[-1]))
         self.context[device.device_id] = score_rows(loaded.model, loaded.label, device, context=context, frame=frame,
                                                     feeder=feeder, unit=unit)  # fmt: skip
-        return frame
+        return len(frame)
+
+    def _note_sampling(self, device: Watched, found: SamplingMismatch | None) -> None:
+        """Keep `mismatched` current; warn once when a device (or its model version) stops being scored, say when
+        it is scored again."""
+        before = self.mismatched.get(device.device_id)
+        if found is None and before is not None:
+            del self.mismatched[device.device_id]
+            log.info("device %d (asset %d, %s): its sampling interval matches model %s again: scoring it",
+                     device.device_id, device.asset_id, device.asset_type, before.label)  # fmt: skip
+        elif found is not None:
+            if before is None or before.label != found.label:
+                log.warning("device %d (asset %d, %s) not scored: %s", device.device_id, device.asset_id,
+                            device.asset_type, found.reason)  # fmt: skip
+            self.mismatched[device.device_id] = found
+        self.metrics.devices_sampling_mismatch.set(len(self.mismatched))
+
+    def _forget_mismatches(self, devices: list[Watched]) -> None:
+        """Devices no longer watched (unlinked, or their type without a model) are not counted as mismatched."""
+        watched = {d.device_id for d in devices}
+        self.mismatched = {k: v for k, v in self.mismatched.items() if k in watched}
+        self.metrics.devices_sampling_mismatch.set(len(self.mismatched))
 
     def _unit_baseline(
         self, conn: psycopg.Connection, device: Watched, loaded: _Loaded, *, newest: float
@@ -175,6 +237,7 @@ class Detector:
         result: PollResult,
         polled_at: datetime,
         fresh: dict[int, list[tuple[datetime, str, float]]],
+        scored: set[int],
     ) -> None:
         save_high_water_marks(
             conn, marks={d.device_id: self.marks[d.device_id] for d in devices if d.device_id in fresh}
@@ -187,7 +250,10 @@ class Detector:
         result.raised, result.cleared = fed.raised, fed.cleared
         self.metrics.polls.inc()
         self.metrics.rows_scored.inc(result.groups_scored)
-        for rows in fresh.values():
+        self.metrics.rows_sampling_mismatch.inc(result.not_scored)
+        for device_id, rows in fresh.items():
+            if device_id not in scored:
+                continue
             stamps = {ts for ts, _, _ in rows}
             for ts in stamps:
                 self.metrics.event_to_score.observe(max((committed - ts).total_seconds(), 0.0))
@@ -246,11 +312,24 @@ def run(
                         log.info("active models: %s", ", ".join(labels) or "none")
                     started = time.monotonic()
                     result = detector.poll_once(conn)
-                    if result.groups_scored:
-                        log.info("scored %d reading groups in %.3fs; raised %d, cleared %d", result.groups_scored,
-                                 time.monotonic() - started, len(result.raised), result.cleared)  # fmt: skip
+                    if result.groups_scored or result.not_scored:
+                        log.info("scored %d reading groups in %.3fs; raised %d, cleared %d%s", result.groups_scored,
+                                 time.monotonic() - started, len(result.raised), result.cleared,
+                                 _not_scored(detector))  # fmt: skip
                     if result.groups_scored < detector.config.max_rows_per_poll // 20:
                         stop.wait(interval_s)
         except psycopg.OperationalError as exc:
             log.warning("database trouble (%s); retrying in 5 s", exc)
             stop.wait(5.0)
+
+
+def _training_interval(record: store.StoredModel) -> float | None:
+    """The sampling interval (s) of a stored model's training history; None on models stored before training
+    recorded it: their devices are scored whatever their own interval, as they were before."""
+    value = record.training.get(sampling.TRAINING_KEY)
+    return None if value is None else float(value)
+
+
+def _not_scored(detector: Detector) -> str:
+    count = len(detector.mismatched)
+    return f"; {count} devices not scored (sampling interval: see the warnings)" if count else ""

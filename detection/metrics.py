@@ -29,6 +29,16 @@ class DetectMetrics:
             buckets=_LATENCY_BUCKETS,
             registry=r,
         )
+        self.devices_sampling_mismatch = Gauge(
+            f"{p}_devices_sampling_mismatch",
+            "Devices not scored: they sample too far from their model's training interval (the detector's warnings "
+            "name them and why)",
+            registry=r,
+        )
+        self.rows_sampling_mismatch = Counter(
+            f"{p}_rows_sampling_mismatch", "Reading groups not scored: their device samples too far from its "
+            "model's training interval", registry=r,
+        )  # fmt: skip
         self.lag = Gauge(f"{p}_event_lag_seconds", "Now minus the newest reading time scored", registry=r)
 
     def serve(self, host: str, port: int) -> None:

@@ -1,6 +1,7 @@
 """Training from the store: healthy history per asset type (periods without open conditions or repair work),
 a new model version, and how its scores on recent data compare with the previous version's (drift: PSI and the
-two-sample KS statistic of the score ratios)."""
+two-sample KS statistic of the score ratios).  The stored model's `training` records the history's sampling interval
+(`detection.sampling`), which the live detector compares each device's with."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import numpy as np
 import psycopg
 from scipy.stats import ks_2samp
 
-from detection import store
+from detection import sampling, store
 from detection.features import FloatArray, Frame, choose_signals, frame_from_columns
 from detection.live import MODEL_KIND
 from detection.model import DEFAULT_KIND, AssetTypeModel
@@ -87,11 +88,13 @@ def train(
     stored = store.save(
         conn, asset_type=asset_type, kind=MODEL_KIND, model=model,
         training={"start": start.isoformat(), "end": end.isoformat(), "rows": rows, "devices": len(frames),
-                  "assets": _assets(conn, list(history))},
+                  "assets": _assets(conn, list(history)),
+                  sampling.TRAINING_KEY: sampling.training_interval([ts for ts, _ in history.values()])},
         parameters={"scorer": kind, "signals": signals, "limit": model.limit},
         metrics={"drift": drift, "training_ratio_p99": float(np.quantile(model.training_ratios, 0.99))},
     )  # fmt: skip
-    log.info("trained %s on %d rows of %d devices; drift %s", stored.label, rows, len(frames), drift)
+    log.info("trained %s on %d rows of %d devices sampled every %s s; drift %s", stored.label, rows, len(frames),
+             stored.training[sampling.TRAINING_KEY], drift)  # fmt: skip
     return TrainOutcome(stored, drift)
 
 

@@ -1,0 +1,141 @@
+"""The live detector refuses to score a device with a model trained at a very different sampling interval (real
+PostgreSQL): training records the interval, a compressor sending every second is not scored by a model learned
+from 120 s readings (it raises nothing, the metrics and the detector's warnings say why) while one sending every
+120 s still is (its fault raises), and a model retrained at the device's own interval scores it again."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+import pytest
+
+from detection import training
+from detection.bench_setup import Unit, register_with_assets, write_history
+from detection.live import Detector
+from detection.simdata import simulate
+from detection.state import save_high_water_marks
+from ingest.payloads import ReadingGroup, Topic
+from ingest.pipeline import DeviceTelemetry, Triage
+from ingest.writer import TelemetryWriter
+from simulators.devices import DeviceSpec
+from simulators.faults import Electrical
+
+pytestmark = pytest.mark.integration
+
+TENANT = "t1"
+TRAINED_EVERY = 120.0
+FAST_EVERY = 1.0
+LIVE = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=10)
+TRAINERS = [DeviceSpec(f"tr-compressor-{n:03d}", "compressor", n) for n in range(1, 4)]
+# Healthy compressors that, scored by the 120 s model, raise `overheating` within half an hour of 1 s readings
+FAST = [DeviceSpec("fast-compressor-012", "compressor", 12), DeviceSpec("fast-compressor-013", "compressor", 13)]
+MISMATCHED = "assetpulse_detect_devices_sampling_mismatch"
+NOT_SCORED = "assetpulse_detect_rows_sampling_mismatch_total"
+
+
+def _store(url: str, spec: DeviceSpec, groups: list[ReadingGroup]) -> None:
+    writer = TelemetryWriter(url)
+    try:
+        writer.write(Triage(telemetry=[DeviceTelemetry(Topic(TENANT, spec.key, "telemetry"), tuple(groups))]))
+    finally:
+        writer.close()
+
+
+def _poll_all(url: str, detector: Detector) -> tuple[list[int], int]:
+    """Poll until nothing is new: the conditions raised and the reading groups left unscored."""
+    raised, not_scored = [], 0
+    with psycopg.connect(url) as conn:
+        detector.load_models(conn)
+        while (result := detector.poll_once(conn)).groups_scored or result.not_scored:
+            raised, not_scored = raised + result.raised, not_scored + result.not_scored
+    return raised, not_scored
+
+
+def _train_at_120_s(url: str, units: dict[str, Unit]) -> None:
+    """A compressor model from a day of 120 s readings of three units; every device read from just before LIVE."""
+    write_history(url, tenant=TENANT, specs=TRAINERS, seed=5, start=LIVE - timedelta(hours=25),
+                  interval_s=TRAINED_EVERY, samples=int(24 * 3600 / TRAINED_EVERY))  # fmt: skip
+    with psycopg.connect(url) as conn:
+        outcome = training.train(conn, asset_type="compressor", now=LIVE - timedelta(minutes=30), days=2)
+        assert outcome.model.training["sampling_interval_s"] == TRAINED_EVERY
+        save_high_water_marks(conn, marks={u.device_id: LIVE - timedelta(seconds=1) for u in units.values()})
+
+
+def _fast_rows(spec: DeviceSpec, *, start: datetime, seconds: float) -> list[ReadingGroup]:
+    return simulate(spec, [], seed=9, start=start, interval_s=FAST_EVERY, samples=int(seconds / FAST_EVERY))
+
+
+def test_a_device_sampling_far_faster_than_the_training_history_is_not_scored_and_says_why(
+    database_url: str, caplog: pytest.LogCaptureFixture
+):
+    faulty = DeviceSpec("slow-compressor-011", "compressor", 11)
+    units = register_with_assets(database_url, tenant=TENANT, specs=[*TRAINERS, faulty, *FAST])
+    _train_at_120_s(database_url, units)
+    samples = int(8 * 3600 / TRAINED_EVERY)
+    fault = Electrical(device_key=faulty.key, onset_s=2 * 3600, duration_s=None)
+    _store(database_url, faulty, simulate(faulty, [fault], seed=9, start=LIVE, interval_s=TRAINED_EVERY,
+                                          samples=samples))  # fmt: skip
+    for spec in FAST:
+        _store(database_url, spec, _fast_rows(spec, start=LIVE, seconds=1800))
+
+    detector = Detector()
+    with caplog.at_level(logging.WARNING, logger="detection.live"):
+        raised, not_scored = _poll_all(database_url, detector)
+        for spec in FAST:  # half an hour more of them: polled again, not warned about again
+            _store(database_url, spec, _fast_rows(spec, start=LIVE + timedelta(seconds=1800), seconds=1800))
+        more_raised, more_not_scored = _poll_all(database_url, detector)
+
+    with psycopg.connect(database_url) as conn:
+        conditions = conn.execute("SELECT asset_id, failure_mode FROM detection.conditions").fetchall()
+        health = {a for (a,) in conn.execute("SELECT asset_id FROM detection.asset_health").fetchall()}
+    fast_assets = {units[s.key].asset_id for s in FAST}
+    assert conditions == [(units[faulty.key].asset_id, "electrical_imbalance")]  # the 120 s device: still scored
+    assert len(raised) == 1 and more_raised == []
+    assert units[faulty.key].asset_id in health and not fast_assets & health
+    assert not_scored == 2 * 1800 and more_not_scored == 2 * 1800
+    registry = detector.metrics.registry
+    assert registry.get_sample_value(MISMATCHED) == 2 and registry.get_sample_value(NOT_SCORED) == 4 * 1800
+    reasons = {device_id: found.reason for device_id, found in detector.mismatched.items()}
+    assert reasons == {
+        units[s.key].device_id: "sampling every 1 s, model compressor/equipment/v1 trained on 120 s readings: "
+        "retrain with `assetpulse detect train` on history at this interval"
+        for s in FAST
+    }
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert sorted(warnings) == sorted(
+        f"device {units[s.key].device_id} (asset {units[s.key].asset_id}, compressor) not scored: "
+        + reasons[units[s.key].device_id]
+        for s in FAST
+    )
+
+
+def test_a_model_retrained_at_the_devices_interval_scores_it_again(database_url: str):
+    retrainers = [DeviceSpec(f"tr1s-compressor-{n:03d}", "compressor", n) for n in range(4, 7)]
+    units = register_with_assets(database_url, tenant=TENANT, specs=[*TRAINERS, *retrainers, FAST[0]])
+    _train_at_120_s(database_url, {k: u for k, u in units.items() if k not in {s.key for s in retrainers}})
+    fast = units[FAST[0].key]
+    _store(database_url, FAST[0], _fast_rows(FAST[0], start=LIVE, seconds=600))
+    detector = Detector()
+    assert _poll_all(database_url, detector) == ([], 600)
+    assert set(detector.mismatched) == {fast.device_id}
+
+    write_history(database_url, tenant=TENANT, specs=retrainers, seed=6, start=LIVE - timedelta(hours=3),
+                  interval_s=FAST_EVERY, samples=int(2 * 3600 / FAST_EVERY))  # fmt: skip
+    with psycopg.connect(database_url) as conn:
+        outcome = training.train(conn, asset_type="compressor", now=LIVE - timedelta(minutes=30), days=3 / 24)
+        assert outcome.model.label == "compressor/equipment/v2"
+        assert outcome.model.training["sampling_interval_s"] == FAST_EVERY
+    _store(database_url, FAST[0], _fast_rows(FAST[0], start=LIVE + timedelta(seconds=600), seconds=600))
+    with psycopg.connect(database_url) as conn:
+        detector.load_models(conn)  # the detector reloads its models every minute
+        result = detector.poll_once(conn)
+        conn.commit()
+        health = conn.execute(
+            "SELECT model_version FROM detection.asset_health WHERE asset_id = %s", (fast.asset_id,)
+        ).fetchall()
+    assert result.groups_scored == 600 and result.not_scored == 0
+    assert detector.mismatched == {}
+    assert detector.metrics.registry.get_sample_value(MISMATCHED) == 0
+    assert health == [("compressor/equipment/v2",)]

@@ -1,0 +1,85 @@
+"""Sampling intervals: the training history's, a device's from its recent rows, and when the two are too far apart
+for a model that counts rows to judge the device (plus the detector's warn-once bookkeeping)."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+
+from detection import sampling
+from detection.live import Detector
+from detection.readings import Watched
+from detection.sampling import SamplingMismatch, live_interval, median_spacing, mismatch, training_interval
+
+
+def regular(n: int, every: float, start: float = 1.7e9) -> np.ndarray:
+    return start + every * np.arange(n, dtype=np.float64)
+
+
+def test_the_median_spacing_is_robust_to_gaps_and_jitter():
+    rng = np.random.default_rng(3)
+    before, after = regular(200, 30.0), regular(200, 30.0, start=1.7e9 + 30.0 * 199 + 7200.0)  # a 2 h outage
+    jittered = np.sort(np.r_[before, after] + rng.uniform(-0.5, 0.5, 400))
+    assert median_spacing([jittered]) == pytest.approx(30.0, abs=0.5)
+
+
+def test_the_training_interval_pools_each_devices_own_spacings():
+    # two devices far apart in time: the spacing between them is no reading spacing; the 120 s device has more rows
+    fast, slow = regular(50, 1.0), regular(300, 120.0, start=2.0e9)
+    assert training_interval([fast, slow]) == 120.0
+    assert training_interval([regular(1, 30.0), regular(0, 30.0)]) is None  # no two readings of one device
+    assert training_interval([regular(10, 29.99991)]) == 30.0  # to the millisecond
+
+
+def test_a_device_is_not_judged_before_it_has_enough_spacings():
+    assert live_interval(regular(sampling.MIN_SPACINGS, 1.0)) is None
+    assert live_interval(regular(sampling.MIN_SPACINGS + 1, 1.0)) == 1.0
+    assert live_interval(np.zeros(0)) is None
+
+
+@pytest.mark.parametrize(
+    ("live_s", "trained_s", "refused"),
+    [(1.0, 120.0, True), (120.0, 1.0, True), (15.0, 30.0, True), (60.0, 30.0, True), (20.0, 30.0, False),
+     (45.0, 30.0, False), (30.0, 30.0, False), (31.0, 30.0, False)],
+)  # fmt: skip
+def test_a_device_too_far_from_the_training_interval_either_way_is_refused(live_s, trained_s, refused):
+    found = mismatch(live_s=live_s, trained_s=trained_s, tolerance=1.5, label="pump/equipment/v1")
+    assert (found is not None) == refused
+
+
+def test_a_model_stored_before_the_interval_was_recorded_is_never_refused():
+    assert mismatch(live_s=1.0, trained_s=None, tolerance=1.5, label="pump/equipment/v1") is None
+
+
+def test_the_reason_says_what_to_do_in_plain_words():
+    found = mismatch(live_s=1.0, trained_s=120.0, tolerance=2.0, label="compressor/equipment/v3")
+    assert found is not None
+    assert found.reason == (
+        "sampling every 1 s, model compressor/equipment/v3 trained on 120 s readings: retrain with "
+        "`assetpulse detect train` on history at this interval"
+    )
+    assert SamplingMismatch(0.5, 30.0, "x").reason.startswith("sampling every 0.5 s, model x trained on 30 s")
+
+
+def test_the_detector_warns_once_per_device_and_model_version_and_counts_the_devices(caplog):
+    detector = Detector()
+    device = Watched(7, 70, "compressor")
+
+    def gauge() -> float | None:
+        return detector.metrics.registry.get_sample_value("assetpulse_detect_devices_sampling_mismatch")
+
+    with caplog.at_level(logging.INFO, logger="detection.live"):
+        for _ in range(3):  # three polls
+            detector._note_sampling(device, SamplingMismatch(1.0, 120.0, "compressor/equipment/v1"))
+        detector._note_sampling(device, SamplingMismatch(1.0, 60.0, "compressor/equipment/v2"))  # retrained, still off
+        assert gauge() == 1 and detector.mismatched[7].label == "compressor/equipment/v2"
+        detector._note_sampling(device, None)  # a model that fits
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert [r.getMessage() for r in warnings] == [
+        "device 7 (asset 70, compressor) not scored: " + SamplingMismatch(1.0, 120.0, "compressor/equipment/v1").reason,
+        "device 7 (asset 70, compressor) not scored: " + SamplingMismatch(1.0, 60.0, "compressor/equipment/v2").reason,
+    ]
+    assert "scoring it" in caplog.records[-1].getMessage()
+    assert detector.mismatched == {} and gauge() == 0
