@@ -11,10 +11,15 @@ from service_core.db.like import contains_pattern
 
 # Open work orders and open conditions as their domains define them (work_orders.domain.OPEN, conditions
 # statuses that are neither cleared nor resolved); restated here because a read side is plain SQL.
+# The page is chosen first (filters, name order, limit; the window count before the limit is the total), and the
+# per-asset parts are read for its assets only.  Aggregating every matching asset's newest values before taking
+# the page made a 50-asset page of a 2,000-asset fleet cost 43 ms idle and 3.4 s on average under the soak's
+# ingest load (pg_stat_statements), enough to exhaust the API's pool; read page-first it costs 4.6 ms idle.
 _FLEET_SQL = """
 WITH chosen AS (
     SELECT a.id, a.name, a.account_id, c.name AS account, a.location_id, l.name AS site, l.latitude, l.longitude,
-           a.asset_type_id, t.name AS asset_type, a.criticality, a.ownership, a.status
+           a.asset_type_id, t.name AS asset_type, a.criticality, a.ownership, a.status,
+           count(*) OVER () AS total
     FROM assets.assets AS a
     JOIN crm.accounts AS c ON c.id = a.account_id
     LEFT JOIN crm.locations AS l ON l.id = a.location_id
@@ -27,6 +32,8 @@ WITH chosen AS (
       AND (%(status)s::text IS NULL OR a.status = %(status)s)
       AND (%(q)s::text IS NULL OR a.name ILIKE %(q)s OR a.serial_number ILIKE %(q)s OR a.model ILIKE %(q)s
            OR c.name ILIKE %(q)s OR l.name ILIKE %(q)s)
+    ORDER BY lower(a.name), a.id
+    LIMIT %(limit)s
 ), dev AS (
     SELECT d.asset_id, count(*) AS devices, max(d.last_seen_at) AS last_seen_at,
            max(CASE d.status WHEN 'offline' THEN 3 WHEN 'unknown' THEN 2 ELSE 1 END) AS worst
@@ -58,8 +65,7 @@ SELECT ch.*, coalesce(dev.devices, 0)::int AS devices,
        coalesce(work.open_work_orders, 0)::int AS open_work_orders,
        coalesce(cond.open_conditions, 0)::int AS open_conditions,
        (ARRAY['warning', 'major', 'critical'])[cond.worst] AS worst_severity,
-       h.health_score, h.rul_hours, h.scored_at,
-       count(*) OVER () AS total
+       h.health_score, h.rul_hours, h.scored_at
 FROM chosen AS ch
 LEFT JOIN dev ON dev.asset_id = ch.id
 LEFT JOIN newest ON newest.asset_id = ch.id
@@ -67,7 +73,6 @@ LEFT JOIN work ON work.asset_id = ch.id
 LEFT JOIN cond ON cond.asset_id = ch.id
 LEFT JOIN detection.asset_health AS h ON h.asset_id = ch.id
 ORDER BY lower(ch.name), ch.id
-LIMIT %(limit)s
 """
 
 
