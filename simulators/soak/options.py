@@ -21,6 +21,7 @@ class SoakOptions:
     # so many readings), so they must learn from history sampled as the live fleet is: trained on 120 s rows and
     # scored on 1 s rows, 175 of 500 healthy new compressors raised `overheating` in their first seconds (soak,
     # 2 minutes); trained on 1 s rows of 8 units x 3 h, none of 80 simulated new compressors came near the limit.
+    # The units' histories are spread over the day (`setup.training_starts`), so every hour of it is known.
     train_units: int = 8
     train_hours: float = 3.0
     train_interval_s: float | None = None  # None: the fleet's own sampling interval
