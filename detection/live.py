@@ -9,8 +9,9 @@ scored against its asset type's baseline at `NEW_UNIT_FACTOR` times the limit an
 
 A model judges rows, not seconds (`detection.sampling`), so a device is scored only while it samples within
 `DetectorConfig.sampling_tolerance` of its model's training interval, estimated from its context window and new
-rows (and first once they have `sampling.MIN_SPACINGS` spacings: until then its rows wait, unread, for the next
-poll).  A device too far from it is not scored at all (equipment score, sensor checks, own baseline): a warning
+rows: from `sampling.MIN_SPACINGS` spacings on, or provisionally from fewer (a new device's first poll).  Rows
+never wait unread for more: a poll is cut at `max_rows_per_poll` in time order, and a fleet of new devices (2,000
+at 1 Hz in the soak) then gave each fewer rows than that in every poll, so none was ever scored.  A device too far from it is not scored at all (equipment score, sensor checks, own baseline): a warning
 says so once per device and model version, `DetectMetrics.devices_sampling_mismatch` counts such devices and
 `Detector.mismatched` holds the reasons; it is scored again as soon as its interval and its model's agree (a
 retrained model, a device sampling as before).  Models stored before the training interval was recorded are scored
@@ -127,11 +128,9 @@ class Detector:
             if not rows:
                 continue
             scored = self._score_device(conn, device, rows, feeder)
-            if scored is None:  # too few rows to tell its sampling interval: read again next poll
-                continue
             self.marks[device.device_id] = max(self.marks[device.device_id], rows[-1][0])
             if not scored:
-                result.not_scored += len({ts for ts, _, _ in rows})
+                result.not_scored += len({ts for ts, _, _ in rows}) if device.device_id in self.mismatched else 0
                 continue
             result.groups_scored += scored
             scored_devices.add(device.device_id)
@@ -146,16 +145,18 @@ class Detector:
     def _score_device(
         self, conn: psycopg.Connection, device: Watched, rows: list[tuple[datetime, str, float]],
         feeder: EpisodeFeeder,
-    ) -> int | None:  # fmt: skip
+    ) -> int:  # fmt: skip
         """Score the device's new rows: how many reading groups were scored (0: none, it samples too far from its
-        model's training interval; None: too few rows yet to tell its interval)."""
+        model's training interval, or this is a new device's first reading and its interval cannot be told yet)."""
         loaded = self.models[device.asset_type]
         frame = to_frame(rows, loaded.model.signals)
         context = self.context.get(device.device_id, empty_frame(len(loaded.model.signals)))
         if loaded.interval_s is not None:
-            live_s = sampling.live_interval(np.r_[context.ts, frame.ts])
-            if live_s is None:
-                return None
+            stamps = np.r_[context.ts, frame.ts]
+            live_s = sampling.live_interval(stamps) or sampling.median_spacing([stamps])
+            if live_s is None:  # a new device's first reading: kept as context, its interval told by the next
+                self.context[device.device_id] = concat(context, frame).tail(CONTEXT_ROWS)
+                return 0
             found = sampling.mismatch(live_s=live_s, trained_s=loaded.interval_s,
                                       tolerance=self.config.sampling_tolerance, label=loaded.label)  # fmt: skip
             self._note_sampling(device, found)

@@ -13,7 +13,7 @@ import pytest
 
 from detection import training
 from detection.bench_setup import Unit, register_with_assets, write_history
-from detection.live import Detector
+from detection.live import Detector, DetectorConfig
 from detection.simdata import simulate
 from detection.state import save_high_water_marks
 from ingest.payloads import ReadingGroup, Topic
@@ -139,3 +139,30 @@ def test_a_model_retrained_at_the_devices_interval_scores_it_again(database_url:
     assert detector.mismatched == {}
     assert detector.metrics.registry.get_sample_value(MISMATCHED) == 0
     assert health == [("compressor/equipment/v2",)]
+
+
+def test_new_devices_are_scored_when_every_poll_gives_each_fewer_rows_than_a_firm_judgement_needs(
+    database_url: str,
+):
+    """A poll is cut at `max_rows_per_poll` in time order: a fleet of new devices then has only a few readings each
+    in every poll.  Waiting for `sampling.MIN_SPACINGS` spacings left them unread for ever (the soak's 2,000 new
+    1 Hz devices were never scored); they are judged on the spacings there are."""
+    new = [DeviceSpec(f"new-compressor-{n:03d}", "compressor", n) for n in range(21, 25)]
+    units = register_with_assets(database_url, tenant=TENANT, specs=[*TRAINERS, *new])
+    _train_at_120_s(database_url, units)
+    for spec in new:
+        _store(database_url, spec, simulate(spec, [], seed=9, start=LIVE, interval_s=TRAINED_EVERY, samples=20))
+    with psycopg.connect(database_url) as conn:
+        group = len(conn.execute(
+            "SELECT DISTINCT metric_id FROM telemetry.readings WHERE device_id = %s", (units[new[0].key].device_id,)
+        ).fetchall())  # fmt: skip
+    detector = Detector(DetectorConfig(max_rows_per_poll=len(new) * 5 * group))  # about 5 readings of each a poll
+    scored = []
+    with psycopg.connect(database_url) as conn:
+        detector.load_models(conn)
+        for _ in range(10):
+            scored.append(detector.poll_once(conn).groups_scored)
+        health = {a for (a,) in conn.execute("SELECT asset_id FROM detection.asset_health").fetchall()}
+    assert sum(scored) == len(new) * 20 and max(scored) < 11 * len(new)
+    assert {units[s.key].asset_id for s in new} <= health
+    assert detector.mismatched == {}
