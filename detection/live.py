@@ -11,9 +11,9 @@ A model judges rows, not seconds (`detection.sampling`), so a device is scored o
 `DetectorConfig.sampling_tolerance` of its model's training interval, estimated from its context window and new
 rows: from `sampling.MIN_SPACINGS` spacings on, or provisionally from fewer (a new device's first poll).  Rows
 never wait unread for more: a poll is cut at `max_rows_per_poll` in time order, and a fleet of new devices (2,000
-at 1 Hz in the soak) then gave each fewer rows than that in every poll, so none was ever scored.  A device too far from its model's
-interval is not scored at all (equipment score, sensor checks, own baseline): a warning says so once per device
-and model version, `DetectMetrics.devices_sampling_mismatch` counts such devices and
+at 1 Hz in the soak) then gave each fewer rows than that in every poll, so none was ever scored.  A device too
+far from its model's interval is not scored at all (equipment score, sensor checks, own baseline): a warning says
+so once per device and model version, `DetectMetrics.devices_sampling_mismatch` counts such devices and
 `Detector.mismatched` holds the reasons; it is scored again as soon as its interval and its model's agree (a
 retrained model, a device sampling as before).  Models stored before the training interval was recorded are scored
 as before, whatever a device's interval."""
