@@ -110,7 +110,26 @@ class Detector:
         return [m.label for m in self.models.values()] + [label for label, _, _ in self.rul_models.values()]
 
     def poll_once(self, conn: psycopg.Connection) -> PollResult:
-        """Score what is new, in one transaction (committed here), and report what changed."""
+        """Score what is new, in one transaction (committed here), and report what changed.  A poll that fails
+        (the database went away before its commit) leaves nothing behind in memory either: the marks, context
+        windows and episodes it moved on are forgotten and restored from the store on the next poll, which then
+        scores the same rows again.  Kept, they had skipped those rows for good, with the conditions they raised
+        lost in the rolled-back transaction and their episodes believed open (a soak lost both stuck sensors
+        this way when PostgreSQL restarted mid-poll)."""
+        try:
+            return self._poll(conn)
+        except BaseException:
+            self.forget_poll_state()
+            raise
+
+    def forget_poll_state(self) -> None:
+        """Drop what the store holds too (marks, context windows, episodes), so the next poll restores it."""
+        self.marks.clear()
+        self.context.clear()
+        self.episodes.clear()
+        self._rul_at.clear()
+
+    def _poll(self, conn: psycopg.Connection) -> PollResult:
         devices = watched_devices(conn, asset_types=list(self.models))
         self._forget_mismatches(devices)
         if not devices:
