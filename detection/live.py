@@ -9,9 +9,9 @@ scored against its asset type's baseline at `NEW_UNIT_FACTOR` times the limit an
 
 A model judges rows, not seconds (`detection.sampling`), so a device is scored only while it samples within
 `DetectorConfig.sampling_tolerance` of its model's training interval, estimated from its context window and new
-rows: from `sampling.MIN_SPACINGS` spacings on, or provisionally from fewer (a new device's first poll).  Rows
-never wait unread for more: a poll is cut at `max_rows_per_poll` in time order, and a fleet of new devices (2,000
-at 1 Hz in the soak) then gave each fewer rows than that in every poll, so none was ever scored.  A device too
+rows, from as many spacings as they hold.  Rows never wait unread for more: a poll is cut at `max_rows_per_poll`
+in time order, and a fleet of new devices (2,000 at 1 Hz in the soak) got a few rows each in every poll, so when
+rows waited for ten spacings none was ever scored.  A device too
 far from its model's interval is not scored at all (equipment score, sensor checks, own baseline): a warning says
 so once per device and model version, `DetectMetrics.devices_sampling_mismatch` counts such devices and
 `Detector.mismatched` holds the reasons; it is scored again as soon as its interval and its model's agree (a
@@ -31,7 +31,7 @@ import psycopg
 
 from detection import rul_live, sampling, store
 from detection.episodes import EpisodeFeeder, FeedResult
-from detection.features import Frame, concat, empty_frame
+from detection.features import FloatArray, Frame, concat, empty_frame
 from detection.metrics import DetectMetrics
 from detection.model import LAG_WARMUP_ROWS, AssetTypeModel, UnitBaseline
 from detection.readings import Watched, context_readings, new_readings, to_frame, unit_history, watched_devices
@@ -171,22 +171,27 @@ class Detector:
         loaded = self.models[device.asset_type]
         frame = to_frame(rows, loaded.model.signals)
         context = self.context.get(device.device_id, empty_frame(len(loaded.model.signals)))
-        if loaded.interval_s is not None:
-            stamps = np.r_[context.ts, frame.ts]
-            live_s = sampling.live_interval(stamps) or sampling.median_spacing([stamps])
-            if live_s is None:  # a new device's first reading: kept as context, its interval told by the next
-                self.context[device.device_id] = concat(context, frame).tail(CONTEXT_ROWS)
-                return 0
-            found = sampling.mismatch(live_s=live_s, trained_s=loaded.interval_s,
-                                      tolerance=self.config.sampling_tolerance, label=loaded.label)  # fmt: skip
-            self._note_sampling(device, found)
-            if device.device_id in self.mismatched:
-                self.context[device.device_id] = concat(context, frame).tail(CONTEXT_ROWS)  # to follow its interval
-                return 0
+        if not self._samples_as_trained(device, loaded, np.r_[context.ts, frame.ts]):
+            self.context[device.device_id] = concat(context, frame).tail(CONTEXT_ROWS)  # to follow its interval
+            return 0
         unit = self._unit_baseline(conn, device, loaded, newest=float(frame.ts[-1]))
         self.context[device.device_id] = score_rows(loaded.model, loaded.label, device, context=context, frame=frame,
                                                     feeder=feeder, unit=unit)  # fmt: skip
         return len(frame)
+
+    def _samples_as_trained(self, device: Watched, loaded: _Loaded, stamps: FloatArray) -> bool:
+        """Whether the device (its window's timestamps) samples close enough to its model's training interval to
+        be scored: always for a model stored before the interval was recorded; never on a new device's first
+        reading (no spacing to tell its interval by yet)."""
+        if loaded.interval_s is None:
+            return True
+        live_s = sampling.median_spacing([stamps])
+        if live_s is None:
+            return False
+        found = sampling.mismatch(live_s=live_s, trained_s=loaded.interval_s,
+                                  tolerance=self.config.sampling_tolerance, label=loaded.label)  # fmt: skip
+        self._note_sampling(device, found)
+        return found is None
 
     def _note_sampling(self, device: Watched, found: SamplingMismatch | None) -> None:
         """Keep `mismatched` current; warn once when a device (or its model version) stops being scored, say when

@@ -3,8 +3,8 @@
 The equipment model's features and the sensor checks count rows, not seconds (`model.SMOOTHING_ROWS`,
 `model.LAG_SPANS`, `model.DRIFT_SPAN`, the checks' step and repeat calibration per row), so a model only judges
 a device well that samples about as often as its training history did.  Training records the history's interval
-(`training_interval`); the live detector estimates each device's from its recent rows (`live_interval`) and does
-not score a device whose interval is too far from the model's (`mismatch`).
+(`training_interval`); the live detector estimates each device's from its recent rows (`median_spacing` of its
+window) and does not score a device whose interval is too far from the model's (`mismatch`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import numpy as np
 
 from detection.features import FloatArray
 
-MIN_SPACINGS = 10  # a device's interval is judged once its rows have this many spacings
 TRAINING_KEY = "sampling_interval_s"  # where training records the interval in a stored model's `training`
 
 
@@ -33,14 +32,6 @@ def training_interval(stamps: Sequence[FloatArray]) -> float | None:
     """The sampling interval of training history (one array of timestamps per device), rounded to milliseconds."""
     spacing = median_spacing(stamps)
     return None if spacing is None else round(spacing, 3)
-
-
-def live_interval(ts: FloatArray, *, min_spacings: int = MIN_SPACINGS) -> float | None:
-    """A device's sampling interval from its recent rows (its context window and new rows); None while they have
-    fewer than `min_spacings` spacings (too few to judge)."""
-    if len(ts) < min_spacings + 1:
-        return None
-    return median_spacing([ts])
 
 
 @dataclass(frozen=True, slots=True)

@@ -145,7 +145,7 @@ def test_new_devices_are_scored_when_every_poll_gives_each_fewer_rows_than_a_fir
     database_url: str,
 ):
     """A poll is cut at `max_rows_per_poll` in time order: a fleet of new devices then has only a few readings each
-    in every poll.  Waiting for `sampling.MIN_SPACINGS` spacings left them unread for ever (the soak's 2,000 new
+    in every poll.  Waiting for ten spacings left them unread for ever (the soak's 2,000 new
     1 Hz devices were never scored); they are judged on the spacings there are."""
     new = [DeviceSpec(f"new-compressor-{n:03d}", "compressor", n) for n in range(21, 25)]
     units = register_with_assets(database_url, tenant=TENANT, specs=[*TRAINERS, *new])

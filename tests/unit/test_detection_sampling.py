@@ -8,10 +8,9 @@ import logging
 import numpy as np
 import pytest
 
-from detection import sampling
 from detection.live import Detector
 from detection.readings import Watched
-from detection.sampling import SamplingMismatch, live_interval, median_spacing, mismatch, training_interval
+from detection.sampling import SamplingMismatch, median_spacing, mismatch, training_interval
 
 
 def regular(n: int, every: float, start: float = 1.7e9) -> np.ndarray:
@@ -33,10 +32,10 @@ def test_the_training_interval_pools_each_devices_own_spacings():
     assert training_interval([regular(10, 29.99991)]) == 30.0  # to the millisecond
 
 
-def test_a_device_is_not_judged_before_it_has_enough_spacings():
-    assert live_interval(regular(sampling.MIN_SPACINGS, 1.0)) is None
-    assert live_interval(regular(sampling.MIN_SPACINGS + 1, 1.0)) == 1.0
-    assert live_interval(np.zeros(0)) is None
+def test_a_window_tells_its_interval_from_its_first_spacing_on():
+    # the live detector judges a device on the spacings its window holds (waiting for more starved new devices)
+    assert median_spacing([regular(2, 1.0)]) == 1.0
+    assert median_spacing([regular(1, 1.0)]) is None and median_spacing([np.zeros(0)]) is None
 
 
 @pytest.mark.parametrize(
