@@ -13,8 +13,10 @@ import subprocess
 import time
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import psycopg
+from psycopg.rows import dict_row
 
 from ingest.brokers import free_port
 from service_core.exceptions import ServiceUnavailable
@@ -32,6 +34,20 @@ SERVER_SETTINGS = {
     "log_min_messages": "warning",
     "logging_collector": "off",
 }
+STATEMENT_STATS = "pg_stat_statements"  # contrib, shipped with the server packages; the soak reports its top
+STATEMENT_STATS_SETTINGS = {
+    "shared_preload_libraries": f"'{STATEMENT_STATS}'",
+    "pg_stat_statements.track": "top",
+    "pg_stat_statements.max": "2000",
+}
+TOP_STATEMENTS_SQL = """
+SELECT left(regexp_replace(query, '\\s+', ' ', 'g'), %(width)s) AS query, calls,
+       round(total_exec_time::numeric, 1) AS total_ms, round(mean_exec_time::numeric, 2) AS mean_ms, rows
+FROM pg_stat_statements
+WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+ORDER BY total_exec_time DESC
+LIMIT %(limit)s
+"""
 
 
 def postgres_bin_dir() -> Path:
@@ -46,6 +62,15 @@ def postgres_bin_dir() -> Path:
     raise ServiceUnavailable("the soak needs PostgreSQL's initdb and pg_ctl (apt-get install postgresql)")
 
 
+def _in_pkglibdir(bin_dir: Path) -> bool:
+    """Whether `pg_config --pkglibdir` of this installation holds pg_stat_statements (a PATH install)."""
+    pg_config = bin_dir / "pg_config"
+    if not pg_config.exists():
+        return False
+    done = subprocess.run([str(pg_config), "--pkglibdir"], capture_output=True, text=True, check=False)
+    return done.returncode == 0 and (Path(done.stdout.strip()) / f"{STATEMENT_STATS}.so").exists()
+
+
 class OwnPostgres:
     """`initdb` into `base / data`; `start`, `stop`, `restart`; `url` for the `postgres` database."""
 
@@ -57,6 +82,7 @@ class OwnPostgres:
         self.log_path = self.base / "postgres.log"
         self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
         self._user = "postgres" if os.geteuid() == 0 else None
+        self.statement_stats = (self.bin.parent / "lib" / f"{STATEMENT_STATS}.so").exists() or _in_pkglibdir(self.bin)
 
     # -- life cycle ------------------------------------------------------------------------------------------
     def init(self) -> OwnPostgres:
@@ -69,7 +95,8 @@ class OwnPostgres:
         self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync")
         with (self.data / "postgresql.conf").open("a") as conf:
             conf.write("\n# assetpulse soak\n")
-            for name, value in {**SERVER_SETTINGS, "port": str(self.port)}.items():
+            settings = {**SERVER_SETTINGS, **(STATEMENT_STATS_SETTINGS if self.statement_stats else {})}
+            for name, value in {**settings, "port": str(self.port)}.items():
                 conf.write(f"{name} = {value}\n")
             conf.write(f"unix_socket_directories = '{self.data}'\n")
         return self
@@ -89,6 +116,28 @@ class OwnPostgres:
         if self.postmaster_pid() is not None:
             with contextlib.suppress(ServiceUnavailable):
                 self.stop("immediate")
+
+    # -- where the database time went ------------------------------------------------------------------------
+    def reset_statement_stats(self) -> bool:
+        """Create the extension if the server preloads it and empty its counters (after the soak's setup, so the
+        report shows the run's statements, not the bulk load of the history).  False where it is unavailable."""
+        if not self.statement_stats:
+            return False
+        with psycopg.connect(self.url, autocommit=True, connect_timeout=10) as conn:
+            conn.execute(f"CREATE EXTENSION IF NOT EXISTS {STATEMENT_STATS}")
+            conn.execute("SELECT pg_stat_statements_reset()")
+        return True
+
+    def top_statements(self, limit: int = 8, width: int = 160) -> list[dict[str, Any]]:
+        """The statements that took the most execution time since the reset (kept across the soak's clean
+        restarts: the extension saves its counters at shutdown); [] where the extension is unavailable."""
+        if not self.statement_stats:
+            return []
+        with contextlib.suppress(psycopg.Error), psycopg.connect(self.url, connect_timeout=10) as conn:
+            cursor = conn.cursor(row_factory=dict_row)
+            rows = cursor.execute(TOP_STATEMENTS_SQL, {"limit": limit, "width": width}).fetchall()
+            return [{**row, "total_ms": float(row["total_ms"]), "mean_ms": float(row["mean_ms"])} for row in rows]
+        return []
 
     # -- facts -----------------------------------------------------------------------------------------------
     def postmaster_pid(self) -> int | None:

@@ -242,4 +242,10 @@ def render_text(report: Mapping[str, Any]) -> str:
                 f"{inc['to_s'] - inc['from_s']:.0f}s)"
             )
     lines.append(f"drain after the load stopped: {r['drain_s']:.1f}s; total {r['timings'].get('total_s', 0):.0f}s")
+    statements = r.get("database", {}).get("top_statements", [])
+    if statements:
+        lines.append("database time by statement (pg_stat_statements, from the first reading to the report):")
+        for row in statements:
+            lines.append(f"  {row['total_ms'] / 1000:>8.1f}s {row['calls']:>9} calls {row['mean_ms']:>9.2f} ms "
+                         f"mean  {row['query'][:90]}")  # fmt: skip
     return "\n".join(lines)

@@ -82,6 +82,8 @@ class Soak:
         self.outages: list[Outage] = []
         self.timings: dict[str, float] = {}
         self.t0 = 0.0
+        self.statement_stats = False
+        self.top_statements: list[dict[str, Any]] = []
 
     # -- the run -----------------------------------------------------------------------------------------------
     def run(self) -> dict[str, Any]:
@@ -96,6 +98,7 @@ class Soak:
         self.timings |= db.timings
         self._start_pipeline(db)
         self.timings["setup_s"] = round(time.monotonic() - began, 1)
+        self.statement_stats = self.pg.reset_statement_stats()
         sampler = processes.RssSampler(self._rss_targets, t0=time.time(), interval_s=self._rss_interval())
         self._start_publishers()
         sampler.t0 = self.t0
@@ -115,6 +118,7 @@ class Soak:
         stored = counting.stored_counts(self.pg.url, device_ids, since)
         work_orders = counting.detector_work_orders(self.pg.url, {u.asset_id: k for k, u in db.units.items()})
         faults = self._faults_with_truth(scenarios, shards)
+        self.top_statements = self.pg.top_statements()
         self.timings["total_s"] = round(time.monotonic() - began, 1)
         return self._report(
             shards=shards, stored=stored, drained=drained, detector_caught_up=detector_caught_up, faults=faults,
@@ -426,6 +430,10 @@ class Soak:
             },
             "outages": [x.as_dict() for x in self.outages],
             "rss": rss_figures,
+            "database": {
+                "statement_stats": self.statement_stats,  # False: the server has no pg_stat_statements
+                "top_statements": self.top_statements,  # by total execution time, the run and its drain
+            },
             "drain_s": round(drain_s, 1),
             "timings": self.timings,
             "config": {

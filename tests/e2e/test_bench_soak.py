@@ -61,3 +61,11 @@ def test_short_soak_loses_nothing_through_an_ingestor_kill_a_database_and_a_brok
     assert detection["faults_caught_of_detectable"] * 2 >= detection["faults_detectable_during_run"] > 0, detection
     assert report["rss"]["ingestor-2"] and report["rss"]["detector"] and report["rss"]["api"]
     assert report["rss_worst_process"] is not None
+
+    # where the database time went: the soak's own server preloads pg_stat_statements when the installation has it
+    database = report["database"]
+    if database["statement_stats"]:
+        top = database["top_statements"]
+        assert top and all(s["calls"] > 0 and s["total_ms"] >= 0 for s in top), top
+        assert [s["total_ms"] for s in top] == sorted((s["total_ms"] for s in top), reverse=True)
+        assert any("telemetry" in s["query"] for s in top), top  # the ingestors' writes cost database time
