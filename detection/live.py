@@ -14,9 +14,12 @@ in time order, and a fleet of new devices (2,000 at 1 Hz in the soak) got a few 
 rows waited for ten spacings none was ever scored.  A device too
 far from its model's interval is not scored at all (equipment score, sensor checks, own baseline): a warning says
 so once per device and model version, `DetectMetrics.devices_sampling_mismatch` counts such devices and
-`Detector.mismatched` holds the reasons; it is scored again as soon as its interval and its model's agree (a
-retrained model, a device sampling as before).  Models stored before the training interval was recorded are scored
-as before, whatever a device's interval."""
+`Detector.mismatched` holds the reasons, and `detection.not_scored` holds them for the API and the dashboard (the
+asset's health score, if it has one, is then as old as its scored_at); it is scored again as soon as its interval
+and its model's agree (a retrained model, a device sampling as before).  Nor is its remaining life estimated, from
+features that count rows too.  A condition opened before the refusal stays open: nothing scores the asset to clear
+it, and clearing it unseen could hide a real fault; the asset's "not scored" says why it does not move.  Models
+stored before the training interval was recorded are scored as before, whatever a device's interval."""
 
 from __future__ import annotations
 
@@ -97,6 +100,7 @@ class Detector:
         self.rul_models: dict[str, tuple[str, RulModel, list[str]]] = {}  # asset type -> (label, RUL model, signals)
         self._rul_at: dict[int, float] = {}  # asset -> device time (epoch s) of its last RUL estimate
         self.mismatched: dict[int, SamplingMismatch] = {}  # device -> why it is not scored (its sampling interval)
+        self._refusals_stored: dict[int, str] | None = None  # asset -> reason in detection.not_scored (None: read it)
 
     def load_models(self, conn: psycopg.Connection) -> list[str]:
         """(Re)load the active equipment model of every asset type; returns their labels."""
@@ -128,11 +132,13 @@ class Detector:
         self.context.clear()
         self.episodes.clear()
         self._rul_at.clear()
+        self._refusals_stored = None
 
     def _poll(self, conn: psycopg.Connection) -> PollResult:
         devices = watched_devices(conn, asset_types=list(self.models))
         self._forget_mismatches(devices)
         if not devices:
+            self._write_refusals(conn, devices=[], scored=set(), at=datetime.now(UTC))  # none is watched now
             conn.commit()
             return PollResult()
         self._restore(conn, devices)
@@ -270,6 +276,7 @@ class Detector:
         )
         save_episodes(conn, episodes=fed.touched)
         fed.write_health(conn)
+        self._write_refusals(conn, devices=devices, scored=scored, at=polled_at)
         self._write_rul(conn, devices=devices, fresh=fresh)
         conn.commit()
         committed = datetime.now(UTC)
@@ -285,14 +292,48 @@ class Detector:
                 self.metrics.event_to_score.observe(max((committed - ts).total_seconds(), 0.0))
             self.metrics.poll_to_score.observe((committed - polled_at).total_seconds())
 
+    def _write_refusals(
+        self, conn: psycopg.Connection, *, devices: list[Watched], scored: set[int], at: datetime
+    ) -> None:
+        """Keep detection.not_scored as `mismatched` says: a row for each refused device's asset (its `since` kept
+        while the refusal lasts), none for an asset scored again or no longer watched.  Writes only what changed;
+        the rows are read once per restart (and after a failed poll) to know what is there."""
+        if self._refusals_stored is None:
+            rows = conn.execute("SELECT asset_id, reason FROM detection.not_scored").fetchall()
+            self._refusals_stored = {int(asset_id): str(reason) for asset_id, reason in rows}
+        stored = self._refusals_stored
+        watched = {d.asset_id for d in devices}
+        scored_assets = {d.asset_id for d in devices if d.device_id in scored}
+        ended = [a for a in stored if a not in watched or a in scored_assets]
+        refused = [(d, self.mismatched[d.device_id]) for d in devices if d.device_id in self.mismatched]
+        changed = [(d, found) for d, found in refused if stored.get(d.asset_id) != found.reason]
+        if ended:
+            conn.execute("DELETE FROM detection.not_scored WHERE asset_id = ANY(%s)", (ended,))
+        if changed:
+            conn.cursor().executemany(
+                """
+                INSERT INTO detection.not_scored (asset_id, device_id, model_version, reason, sampling_interval_s,
+                                                  trained_interval_s, since)
+                VALUES (%s, %s, %s, %s, %s, %s, %s)
+                ON CONFLICT (asset_id) DO UPDATE SET device_id = EXCLUDED.device_id,
+                    model_version = EXCLUDED.model_version, reason = EXCLUDED.reason,
+                    sampling_interval_s = EXCLUDED.sampling_interval_s, trained_interval_s = EXCLUDED.trained_interval_s
+                """,
+                [(d.asset_id, d.device_id, m.label, m.reason, m.live_s, m.trained_s, at) for d, m in changed],
+            )
+        for asset_id in ended:
+            del stored[asset_id]
+        stored.update({d.asset_id: found.reason for d, found in changed})
+
     def _write_rul(
         self, conn: psycopg.Connection, *, devices: list[Watched], fresh: dict[int, list[tuple[datetime, str, float]]]
     ) -> None:
-        """Once an hour of device time per asset whose type has a RUL model: its estimate on its health record."""
+        """Once an hour of device time per asset whose type has a RUL model: its estimate on its health record;
+        not for a device sampling too far from its equipment model's interval (the RUL features count rows too)."""
         for device in devices:
             rows = fresh.get(device.device_id)
             found = self.rul_models.get(device.asset_type)
-            if not rows or found is None:
+            if not rows or found is None or device.device_id in self.mismatched:
                 continue
             newest = rows[-1][0]
             if not rul_live.due(self._rul_at.get(device.asset_id), newest.timestamp()):

@@ -73,17 +73,20 @@ def _record(asset: Json) -> None:
     st.caption(f"Model {asset.get('model') or '-'}, serial {asset.get('serial_number') or '-'}")
 
 
-def _health(reads: AssetReads, asset_id: int) -> None:
+def _health(reads: AssetReads) -> None:
     if reads.health is None:
         return
     st.subheader("Health")
-    scores = session.attempt(reads.health.fresh)
-    if scores is None:
+    health = session.attempt(reads.health.fresh)
+    if health is None:
         return
-    if asset_id not in scores:
-        st.caption("Not scored yet: detection has not rated this asset.")
+    if "unscored" in health:
+        st.caption(f"Not scored: {health['unscored']}.")
         return
-    health = scores[asset_id]
+    refusal = health.get("not_scored")
+    if refusal:
+        st.warning(f"Not scored since {refusal['since']}: {refusal['reason']}. The score below is from "
+                   f"{health['scored_at']}.")  # fmt: skip
     cols = st.columns(3)
     cols[0].metric("Health score", health["health_score"])
     rul = health.get("rul_hours")
@@ -130,7 +133,7 @@ def _live_state(reads: AssetReads, asset_id: int) -> None:
     @st.fragment(run_every=session.settings().refresh_seconds)
     def live_state() -> None:
         st.caption(session.updated_stamp())
-        _health(reads, asset_id)
+        _health(reads)
         _devices(reads)
         _open_conditions(reads)
 

@@ -27,16 +27,16 @@ def _pool() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=16, thread_name_prefix="asset-reads")
 
 
-def health_scores(api: ApiClient, asset_ids: list[int]) -> dict[int, Json]:
-    """Health of each asset that has been scored (404: not scored yet, left out)."""
-    scores: dict[int, Json] = {}
-    for asset_id in asset_ids:
-        try:
-            scores[asset_id] = api.get(f"/conditions/health/{asset_id}")
-        except ApiError as exc:
-            if exc.status != 404:
-                raise
-    return scores
+def asset_health(api: ApiClient, asset_id: int) -> Json:
+    """The asset's health, or `{"unscored": why}` when detection has not scored it (the API's 404 says why: not
+    yet, or its device samples too far from its model's interval)."""
+    try:
+        health: Json = api.get(f"/conditions/health/{asset_id}")
+    except ApiError as exc:
+        if exc.status != 404:
+            raise
+        return {"unscored": exc.message}
+    return health
 
 
 class LiveRead:
@@ -96,7 +96,7 @@ def start_reads(api: ApiClient, asset_id: int, account_id: int) -> AssetReads:
         asset=pool.submit(api.asset, asset_id),
         devices=devices,
         latest=LiveRead(lambda: pool.submit(lambda: api.latest(asset_id=asset_id))),
-        health=live(lambda: health_scores(api, [asset_id]), when=session.offered("/conditions/health/{asset_id}")),
+        health=live(lambda: asset_health(api, asset_id), when=session.offered("/conditions/health/{asset_id}")),
         work_orders=live(lambda: api.work_orders({"asset_id": asset_id}), when=session.offered("/work-orders")),
         open_conditions=live(
             lambda: api.get_all("/conditions", {"asset_id": asset_id, "open": True}), when=conditions_offered

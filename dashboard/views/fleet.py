@@ -39,8 +39,9 @@ COLUMNS: dict[str, str] = {
     "worst_severity": "worst severity",
     "health_score": "health",
     "rul_hours": "RUL (h)",
+    "not_scored_reason": "not scored",
 }
-TEXT_COLUMNS = ("asset", "account", "site", "type")
+TEXT_COLUMNS = ("asset", "account", "site", "type", "not scored")
 HIDDEN = ["account_id", "lat", "lon"]
 # The fleet is held for a little less than one refresh period, so every live refresh reads it afresh.
 CACHE_SECONDS = max(1, DashboardSettings().refresh_seconds - 1)
@@ -165,7 +166,10 @@ def fleet_section(api: ApiClient) -> None:
     st.metric("Assets shown", f"{len(shown)} of {fleet.total}")
     if fleet.total > len(frame):
         st.caption(f"The table holds the first {len(frame):,} assets by name; narrow it with the filters.")
-    st.caption("Health and RUL come from detection; blank: the asset has not been scored yet.")
+    st.caption(
+        "Health and RUL come from detection; blank: the asset has not been scored yet. 'not scored' says why "
+        "detection no longer scores an asset: its health is then as old as its last score."
+    )
     st.dataframe(shown.drop(columns=HIDDEN), hide_index=True, width="stretch")
     points = site_points(shown)
     st.subheader("Sites")

@@ -65,13 +65,14 @@ SELECT ch.*, coalesce(dev.devices, 0)::int AS devices,
        coalesce(work.open_work_orders, 0)::int AS open_work_orders,
        coalesce(cond.open_conditions, 0)::int AS open_conditions,
        (ARRAY['warning', 'major', 'critical'])[cond.worst] AS worst_severity,
-       h.health_score, h.rul_hours, h.scored_at
+       h.health_score, h.rul_hours, h.scored_at, ns.reason AS not_scored_reason
 FROM chosen AS ch
 LEFT JOIN dev ON dev.asset_id = ch.id
 LEFT JOIN newest ON newest.asset_id = ch.id
 LEFT JOIN work ON work.asset_id = ch.id
 LEFT JOIN cond ON cond.asset_id = ch.id
 LEFT JOIN detection.asset_health AS h ON h.asset_id = ch.id
+LEFT JOIN detection.not_scored AS ns ON ns.asset_id = ch.id
 ORDER BY lower(ch.name), ch.id
 """
 

@@ -54,6 +54,7 @@ class FleetAssetHealth(BaseModel):
     health_score: int | None  # None: detection has not scored the asset yet
     rul_hours: float | None
     scored_at: datetime | None
+    not_scored_reason: str | None = None  # set while the detector refuses to score the asset: its score is old
 
 
 class FleetHealth(BaseModel):

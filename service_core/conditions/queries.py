@@ -5,10 +5,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import psycopg
-from psycopg.rows import class_row
+from psycopg.rows import class_row, dict_row
 
 from service_core.conditions import domain
-from service_core.conditions.schemas import AssetHealthPublic, ConditionPublic, FailureModePrecision, HealthPoint
+from service_core.conditions.schemas import (
+    AssetHealthPublic,
+    ConditionPublic,
+    FailureModePrecision,
+    HealthPoint,
+    NotScoredPublic,
+)
 from service_core.conditions.service import COLUMNS
 from service_core.exceptions import NotFound
 from service_core.telemetry.buckets import BUCKET_ORIGIN, RESOLUTION_WIDTH, check_range, merged_width
@@ -86,7 +92,9 @@ def precision_by_failure_mode(conn: psycopg.Connection, *, since: datetime | Non
 
 
 def asset_health(conn: psycopg.Connection, *, asset_id: int) -> AssetHealthPublic:
-    with conn.cursor(row_factory=class_row(AssetHealthPublic)) as cur:
+    """The asset's current health; with `not_scored` while the detector refuses to score it.  Not found when it
+    has never been scored (saying why, when it is refused)."""
+    with conn.cursor(row_factory=dict_row) as cur:
         cur.execute(
             """
             SELECT h.asset_id, h.scored_at, h.health_score, h.anomaly_score, h.contributions, h.rul_hours,
@@ -99,9 +107,18 @@ def asset_health(conn: psycopg.Connection, *, asset_id: int) -> AssetHealthPubli
             (asset_id,),
         )
         health = cur.fetchone()
+        cur.execute(
+            """
+            SELECT reason, since, model_version, sampling_interval_s, trained_interval_s
+            FROM detection.not_scored WHERE asset_id = %s
+            """,
+            (asset_id,),
+        )
+        refusal = cur.fetchone()
     if health is None:
-        raise NotFound(f"asset {asset_id} has not been scored yet")
-    return health
+        why = f": {refusal['reason']}" if refusal else " yet"
+        raise NotFound(f"asset {asset_id} has not been scored{why}")
+    return AssetHealthPublic(**health, not_scored=NotScoredPublic(**refusal) if refusal else None)
 
 
 def health_history(

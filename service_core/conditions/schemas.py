@@ -91,6 +91,17 @@ class HealthPoint(BaseModel):
     anomaly_score: float
 
 
+class NotScoredPublic(BaseModel):
+    """Why the detector does not score the asset now (see detection.not_scored): its health score, if any, dates
+    from `scored_at` and does not move until this is mended."""
+
+    reason: str
+    since: datetime
+    model_version: str
+    sampling_interval_s: float
+    trained_interval_s: float
+
+
 class AssetHealthPublic(BaseModel):
     asset_id: int
     scored_at: datetime
@@ -102,3 +113,4 @@ class AssetHealthPublic(BaseModel):
     rul_high_hours: float | None
     model_version: str | None
     open_conditions: int
+    not_scored: NotScoredPublic | None = None  # set while the detector refuses to score the asset

@@ -13,6 +13,8 @@ from tests.support.dashboard import seed_fleet
 
 pytestmark = pytest.mark.integration
 
+REFUSED = "sampling every 1 s, model chiller/equipment/v1 trained on 30 s readings: retrain"
+
 
 def _report(api: Any, headers: dict[str, str], asset_id: int, mode: str, severity: str) -> None:
     body = {"asset_id": asset_id, "failure_mode": mode, "category": "equipment", "severity": severity,
@@ -26,6 +28,11 @@ def test_fleet_health_gives_each_asset_its_devices_values_work_conditions_and_he
     intake, booster, chiller = seed.asset_ids
     with psycopg.connect(database_url) as conn:
         conn.execute("UPDATE fleet.devices SET status = 'offline' WHERE id = %s", (seed.device_ids[0],))
+        conn.execute(  # the detector stopped scoring the chiller: its score of 62 is old
+            "INSERT INTO detection.not_scored (asset_id, device_id, model_version, reason, sampling_interval_s,"
+            " trained_interval_s, since) VALUES (%s, %s, 'chiller/equipment/v1', %s, 1, 30, now())",
+            (chiller, seed.device_ids[1], REFUSED),
+        )
     headers = headers_for(database_url, Role.VIEWER)
     with api_client(database_url) as api:
         _report(api, headers_for(database_url, Role.DISPATCHER), booster, "bearing_wear", "major")
@@ -34,6 +41,7 @@ def test_fleet_health_gives_each_asset_its_devices_values_work_conditions_and_he
         assert answer.status_code == 200, answer.text
         fleet = answer.json()
         latest = api.get("/telemetry/latest", params={"asset_id": intake}, headers=headers).json()
+        chiller_health = api.get(f"/conditions/health/{chiller}", headers=headers).json()
 
     assert (fleet["total"], fleet["limit"]) == (3, 1000)
     by_id = {row["id"]: row for row in fleet["items"]}
@@ -50,6 +58,13 @@ def test_fleet_health_gives_each_asset_its_devices_values_work_conditions_and_he
     assert (pump["open_conditions"], pump["worst_severity"], pump["health_score"]) == (0, None, None)
     assert by_id[chiller]["open_work_orders"] == 1
     assert (by_id[chiller]["health_score"], by_id[chiller]["rul_hours"]) == (62, 410.5)
+    assert (by_id[chiller]["not_scored_reason"], pump["not_scored_reason"]) == (REFUSED, None)
+    assert chiller_health["health_score"] == 62
+    assert chiller_health["not_scored"]["reason"] == REFUSED
+    assert (
+        chiller_health["not_scored"]["sampling_interval_s"],
+        chiller_health["not_scored"]["trained_interval_s"],
+    ) == (1.0, 30.0)
     assert (by_id[booster]["open_conditions"], by_id[booster]["worst_severity"]) == (2, "major")
     assert (by_id[booster]["devices"], by_id[booster]["worst_device_status"], by_id[booster]["latest_values"]) == (
         0, None, {},

@@ -179,7 +179,7 @@ def test_asset_page_charts_the_apis_telemetry_at_the_resolution_the_range_needs(
     assert texts(at.header) == [asset["name"]]
     assert by_label(at.metric, "Criticality").value == asset["criticality"]
 
-    assert "Not scored yet: detection has not rated this asset." in texts(at.caption)
+    assert f"Not scored: asset {asset_id} has not been scored yet." in texts(at.caption)
 
     device_id = env.seed.device_ids[0]
     for label, span, resolution in (("24 hours", timedelta(hours=24), "1m"), ("1 hour", timedelta(hours=1), "raw")):
@@ -237,6 +237,33 @@ def test_asset_page_shows_the_apis_health_rul_and_its_band(env: Env) -> None:
     assert band == "RUL band 302-518 h"
     assert band in texts(at.caption)
     assert not at.exception
+
+
+def test_asset_page_and_fleet_table_say_when_detection_no_longer_scores_an_asset(env: Env) -> None:
+    asset_id, device_id = env.seed.asset_ids[2], env.seed.device_ids[1]  # the chiller and its device
+    reason = "sampling every 1 s, model pump/equipment/v1 trained on 30 s readings: retrain"
+    with psycopg.connect(env.db_url, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO detection.not_scored (asset_id, device_id, model_version, reason, sampling_interval_s,"
+            " trained_interval_s, since) VALUES (%s, %s, 'pump/equipment/v1', %s, 1, 30, now())",
+            (asset_id, device_id, reason),
+        )
+    try:
+        at = logged_in(env)
+        at.query_params["asset_id"] = str(asset_id)
+        page(at, "asset")
+        health = env.get(f"/conditions/health/{asset_id}")
+        warning = f"Not scored since {health['not_scored']['since']}: {reason}. The score below is from "
+        assert texts(at.warning) == [warning + f"{health['scored_at']}."]
+        assert by_label(at.metric, "Health score").value == str(health["health_score"])  # the old score, said so
+
+        at = page(logged_in(env), "fleet")
+        table = at.dataframe[0].value.set_index("id")
+        assert table.loc[asset_id, "not scored"] == reason
+        assert set(table.drop(index=asset_id)["not scored"]) == {""}
+    finally:
+        with psycopg.connect(env.db_url, autocommit=True) as conn:
+            conn.execute("DELETE FROM detection.not_scored WHERE asset_id = %s", (asset_id,))
 
 
 def test_asset_page_marks_the_apis_scores_and_conditions_on_its_charts(env: Env) -> None:

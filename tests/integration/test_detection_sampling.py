@@ -19,6 +19,8 @@ from detection.state import save_high_water_marks
 from ingest.payloads import ReadingGroup, Topic
 from ingest.pipeline import DeviceTelemetry, Triage
 from ingest.writer import TelemetryWriter
+from service_core.conditions import queries
+from service_core.exceptions import NotFound
 from simulators.devices import DeviceSpec
 from simulators.faults import Electrical
 
@@ -103,6 +105,19 @@ def test_a_device_sampling_far_faster_than_the_training_history_is_not_scored_an
         "retrain with `assetpulse detect train` on history at this interval"
         for s in FAST
     }
+    with psycopg.connect(database_url) as conn:  # what the API and the dashboard show: refused, and why
+        refusals = conn.execute(
+            "SELECT asset_id, device_id, model_version, reason, sampling_interval_s, trained_interval_s, since"
+            " FROM detection.not_scored ORDER BY asset_id"
+        ).fetchall()
+        with pytest.raises(NotFound, match="has not been scored: sampling every 1 s, model compressor/equipment/v1"):
+            queries.asset_health(conn, asset_id=units[FAST[0].key].asset_id)
+    assert [(a, d, m, r, live, trained) for a, d, m, r, live, trained, _ in refusals] == sorted(
+        (units[s.key].asset_id, units[s.key].device_id, "compressor/equipment/v1", reasons[units[s.key].device_id],
+         FAST_EVERY, TRAINED_EVERY)
+        for s in FAST
+    )  # fmt: skip
+    assert len({since for *_, since in refusals}) == 1  # written at the first poll, kept by the later ones
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert sorted(warnings) == sorted(
         f"device {units[s.key].device_id} (asset {units[s.key].asset_id}, compressor) not scored: "
@@ -120,6 +135,8 @@ def test_a_model_retrained_at_the_devices_interval_scores_it_again(database_url:
     detector = Detector()
     assert _poll_all(database_url, detector) == ([], 600)
     assert set(detector.mismatched) == {fast.device_id}
+    with psycopg.connect(database_url) as conn:
+        assert conn.execute("SELECT asset_id FROM detection.not_scored").fetchall() == [(fast.asset_id,)]
 
     write_history(database_url, tenant=TENANT, specs=retrainers, seed=6, start=LIVE - timedelta(hours=3),
                   interval_s=FAST_EVERY, samples=int(2 * 3600 / FAST_EVERY))  # fmt: skip
@@ -128,15 +145,20 @@ def test_a_model_retrained_at_the_devices_interval_scores_it_again(database_url:
         assert outcome.model.label == "compressor/equipment/v2"
         assert outcome.model.training["sampling_interval_s"] == FAST_EVERY
     _store(database_url, FAST[0], _fast_rows(FAST[0], start=LIVE + timedelta(seconds=600), seconds=600))
+    detector = Detector()  # restarted: it knows of the refusal from detection.not_scored only
     with psycopg.connect(database_url) as conn:
-        detector.load_models(conn)  # the detector reloads its models every minute
+        detector.load_models(conn)
         result = detector.poll_once(conn)
         conn.commit()
         health = conn.execute(
             "SELECT model_version FROM detection.asset_health WHERE asset_id = %s", (fast.asset_id,)
         ).fetchall()
-    assert result.groups_scored == 600 and result.not_scored == 0
-    assert detector.mismatched == {}
+        refused = conn.execute("SELECT asset_id FROM detection.not_scored").fetchall()
+        public = queries.asset_health(conn, asset_id=fast.asset_id)
+    # the fast device's 600 new rows, and the last hour of each retrainer's history: the restarted detector has no
+    # mark of theirs (they had no rows at its first start) and starts a device an hour before its newest reading
+    assert result.groups_scored == 600 + len(retrainers) * 3600 and result.not_scored == 0
+    assert detector.mismatched == {} and refused == [] and public.not_scored is None
     assert detector.metrics.registry.get_sample_value(MISMATCHED) == 0
     assert health == [("compressor/equipment/v2",)]
 
