@@ -80,6 +80,7 @@ def train_models(
             conn.commit()
             interval = outcome.model.training.get(TRAINING_KEY)
             report = {"model": outcome.model.label, "sampling_interval_s": interval, "drift": outcome.drift,
+                      "left_out_for_sampling": outcome.model.training.get("left_out_for_sampling", {}),
                       "rul": rul.reason}  # fmt: skip
             typer.echo(f"{t}: {orjson.dumps(report).decode()}")
 

@@ -35,6 +35,36 @@ def training_interval(stamps: Sequence[FloatArray]) -> float | None:
 
 
 @dataclass(frozen=True, slots=True)
+class TrainingSplit:
+    """Training history split by sampling interval: the devices sampled like most of it, and the others."""
+
+    kept: list[int]
+    interval_s: float | None  # of the kept devices' history
+    left_out: dict[int, float]  # device -> its own interval (s), too far from `interval_s` to train with
+
+
+def split_by_interval(stamps: dict[int, FloatArray], *, tolerance: float) -> TrainingSplit:
+    """Keep the largest group of devices whose own intervals are within `tolerance` times one another's (the most
+    devices, then the most rows); leave out the others.  A model learns rows, so history pooled from devices at 1 s
+    and at 30 s teaches it neither, and its recorded interval would fit one group only.  By devices, not rows: one
+    device at 1 s has 30 times the rows of one at 30 s, but the model is for the fleet, most of which samples as
+    the largest group does."""
+    own = {device: median_spacing([ts]) for device, ts in stamps.items()}
+    known = {d: s for d, s in own.items() if s is not None}
+    if not known:
+        return TrainingSplit(kept=list(stamps), interval_s=training_interval(list(stamps.values())), left_out={})
+    devices = list(known)
+    intervals = np.array([known[d] for d in devices])
+    rows = np.array([len(stamps[d]) for d in devices])
+    # the group around each device's interval: the devices within `tolerance` of it either way
+    close = np.maximum(intervals[:, None] / intervals[None, :], intervals[None, :] / intervals[:, None]) <= tolerance
+    best = max(range(len(devices)), key=lambda i: (int(close[i].sum()), int(rows[close[i]].sum())))
+    left_out = {devices[j]: float(intervals[j]) for j in range(len(devices)) if not close[best, j]}
+    kept = [d for d in stamps if d not in left_out]
+    return TrainingSplit(kept=kept, interval_s=training_interval([stamps[d] for d in kept]), left_out=left_out)
+
+
+@dataclass(frozen=True, slots=True)
 class SamplingMismatch:
     """A device sampling too far from its model's training interval to be scored by it."""
 

@@ -1,7 +1,9 @@
 """Training from the store: healthy history per asset type (periods without open conditions or repair work),
 a new model version, and how its scores on recent data compare with the previous version's (drift: PSI and the
 two-sample KS statistic of the score ratios).  The stored model's `training` records the history's sampling interval
-(`detection.sampling`), which the live detector compares each device's with."""
+(`detection.sampling`), which the live detector compares each device's with; a device whose history samples much
+faster or slower than most (`sampling.split_by_interval`) is left out, named in `left_out_for_sampling` and in a
+warning, so one fast device cannot make the model one for its interval."""
 
 from __future__ import annotations
 
@@ -16,13 +18,14 @@ from scipy.stats import ks_2samp
 
 from detection import sampling, store
 from detection.features import FloatArray, Frame, choose_signals, frame_from_columns
-from detection.live import MODEL_KIND
+from detection.live import MODEL_KIND, DetectorConfig
 from detection.model import DEFAULT_KIND, AssetTypeModel
 
 log = logging.getLogger(__name__)
 
 MIN_ROWS = 500
 RECENT = timedelta(days=1)
+SAMPLING_TOLERANCE = DetectorConfig().sampling_tolerance  # a device sampling further off is not scored either
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +80,11 @@ def train(
     history = history_columns(conn, asset_type=asset_type, start=start, end=end)
     if not history:
         raise ValueError(f"no healthy history of asset type {asset_type!r} between {start:%F} and {end:%F}")
+    split = sampling.split_by_interval({d: ts for d, (ts, _) in history.items()}, tolerance=SAMPLING_TOLERANCE)
+    if split.left_out:
+        log.warning("%s: left out of training %d devices sampling far from the history's %s s: %s", asset_type,
+                    len(split.left_out), split.interval_s, _intervals(split.left_out))  # fmt: skip
+        history = {d: history[d] for d in split.kept}
     signals = choose_signals([cols for _, cols in history.values()])
     frames = [frame_from_columns(ts, cols, signals) for ts, cols in history.values()]
     rows = int(sum(int(f.running.sum()) for f in frames))
@@ -89,13 +97,18 @@ def train(
         conn, asset_type=asset_type, kind=MODEL_KIND, model=model,
         training={"start": start.isoformat(), "end": end.isoformat(), "rows": rows, "devices": len(frames),
                   "assets": _assets(conn, list(history)),
-                  sampling.TRAINING_KEY: sampling.training_interval([ts for ts, _ in history.values()])},
+                  sampling.TRAINING_KEY: split.interval_s,
+                  "left_out_for_sampling": {str(d): s for d, s in sorted(split.left_out.items())}},
         parameters={"scorer": kind, "signals": signals, "limit": model.limit},
         metrics={"drift": drift, "training_ratio_p99": float(np.quantile(model.training_ratios, 0.99))},
     )  # fmt: skip
     log.info("trained %s on %d rows of %d devices sampled every %s s; drift %s", stored.label, rows, len(frames),
              stored.training[sampling.TRAINING_KEY], drift)  # fmt: skip
     return TrainOutcome(stored, drift)
+
+
+def _intervals(left_out: dict[int, float]) -> str:
+    return ", ".join(f"device {d} every {s:g} s" for d, s in sorted(left_out.items()))
 
 
 def _recent(frames: list[Frame], end: datetime) -> list[Frame]:

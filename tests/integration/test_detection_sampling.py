@@ -188,3 +188,19 @@ def test_new_devices_are_scored_when_every_poll_gives_each_fewer_rows_than_a_fir
     assert sum(scored) == len(new) * 20 and max(scored) < 11 * len(new)
     assert {units[s.key].asset_id for s in new} <= health
     assert detector.mismatched == {}
+
+
+def test_training_leaves_out_a_device_whose_history_samples_far_faster_than_the_others(database_url: str):
+    """Three compressors with a day at 120 s and one with two hours at 1 s (more rows than the three together):
+    the model is trained on, and records, the three's interval, and names the one it left out."""
+    fast = FAST[0]
+    units = register_with_assets(database_url, tenant=TENANT, specs=[*TRAINERS, fast])
+    write_history(database_url, tenant=TENANT, specs=TRAINERS, seed=5, start=LIVE - timedelta(hours=25),
+                  interval_s=TRAINED_EVERY, samples=int(24 * 3600 / TRAINED_EVERY))  # fmt: skip
+    write_history(database_url, tenant=TENANT, specs=[fast], seed=5, start=LIVE - timedelta(hours=3),
+                  interval_s=FAST_EVERY, samples=2 * 3600)  # fmt: skip
+    with psycopg.connect(database_url) as conn:
+        outcome = training.train(conn, asset_type="compressor", now=LIVE - timedelta(minutes=30), days=2)
+    assert outcome.model.training["sampling_interval_s"] == TRAINED_EVERY
+    assert outcome.model.training["left_out_for_sampling"] == {str(units[fast.key].device_id): FAST_EVERY}
+    assert outcome.model.training["devices"] == len(TRAINERS)

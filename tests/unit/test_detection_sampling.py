@@ -8,6 +8,7 @@ import logging
 import numpy as np
 import pytest
 
+from detection import sampling
 from detection.live import Detector
 from detection.readings import Watched
 from detection.sampling import SamplingMismatch, median_spacing, mismatch, training_interval
@@ -82,3 +83,24 @@ def test_the_detector_warns_once_per_device_and_model_version_and_counts_the_dev
     ]
     assert "scoring it" in caplog.records[-1].getMessage()
     assert detector.mismatched == {} and gauge() == 0
+
+
+def _every(interval_s: float, seconds: float, start: float = 0.0) -> np.ndarray:
+    return start + np.arange(0.0, seconds, interval_s)
+
+
+def test_training_leaves_out_devices_sampling_far_from_the_largest_group_by_devices_not_rows():
+    stamps = {1: _every(30, 6 * 3600), 2: _every(30, 6 * 3600), 3: _every(45, 6 * 3600), 4: _every(1, 6 * 3600)}
+    split = sampling.split_by_interval(stamps, tolerance=1.5)
+    # device 4 has 21,600 rows to the others' 720 or 480, but three devices sample every 30-45 s
+    assert split.kept == [1, 2, 3] and split.left_out == {4: 1.0}
+    assert split.interval_s == 30.0
+
+
+def test_training_split_of_two_groups_keeps_the_one_with_more_rows_and_of_one_interval_keeps_all():
+    split = sampling.split_by_interval({1: _every(1, 3600), 2: _every(30, 3600)}, tolerance=1.5)
+    assert (split.kept, split.left_out, split.interval_s) == ([1], {2: 30.0}, 1.0)
+    same = sampling.split_by_interval({1: _every(30, 3600), 2: _every(30, 7200, start=5)}, tolerance=1.5)
+    assert (same.kept, same.left_out, same.interval_s) == ([1, 2], {}, 30.0)
+    lone = sampling.split_by_interval({1: np.array([0.0]), 2: _every(30, 3600)}, tolerance=1.5)
+    assert lone.kept == [1, 2] and lone.left_out == {}  # a single reading has no interval to judge it by
