@@ -39,7 +39,15 @@ class OwnBroker:
         self.starts = 0
         self._guard: subprocess.Popen[bytes] | None = None
 
-    def start(self, timeout: float = 20.0) -> None:
+    def persistence_mib(self) -> float:
+        """The size of Mosquitto's persistence file: the sessions and the messages queued for them."""
+        path = self.data_dir / "mosquitto.db"
+        return round(path.stat().st_size / 2**20, 3) if path.exists() else 0.0
+
+    def start(self, timeout: float | None = None) -> None:
+        """Start and wait until it listens: 20 s, plus a minute per GiB of persistence it reads first (an hour's
+        soak left 1 GiB of queued messages, and the broker took longer than 20 s to load them)."""
+        timeout = timeout if timeout is not None else 20.0 + 60.0 * self.persistence_mib() / 1024
         self.data_dir.mkdir(parents=True, exist_ok=True)
         conf = self.data_dir / "mosquitto.conf"
         text = MOSQUITTO_CONF.format(port=self.port, data_dir=self.data_dir, persistence="true")

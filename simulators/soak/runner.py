@@ -245,15 +245,17 @@ class Soak:
         before_pid = self.broker.pid()
         began = time.time()
         self.broker.stop()
+        persistence_mib = self.broker.persistence_mib()  # a large file: messages queued for slow consumers
         time.sleep(self.options.outage_s)
         self.broker.start()
         up = time.time()
         outage.down_s = up - began
         outage.window = (began, up + RECOVERY_S)
         outage.detail = (f"Mosquitto stopped (SIGTERM: persistence saved), down {self.options.outage_s:g}s, "
-                         f"started on the same port (pid {before_pid} -> {self.broker.pid()})")  # fmt: skip
+                         f"started on the same port (pid {before_pid} -> {self.broker.pid()}), "
+                         f"persistence {persistence_mib:g} MiB")  # fmt: skip
         outage.facts = {"broker_pid_before": before_pid, "broker_pid_after": self.broker.pid(),
-                        "broker_starts": self.broker.starts}  # fmt: skip
+                        "broker_starts": self.broker.starts, "persistence_mib": persistence_mib}  # fmt: skip
         return outage
 
     def _check_alive(self) -> None:

@@ -52,6 +52,7 @@ def test_short_soak_loses_nothing_through_an_ingestor_kill_a_database_and_a_brok
     assert pg["postmaster_pid_after"] != pg["postmaster_pid_before"]
     broker = outages["restart_broker"]
     assert broker["broker_pid_after"] != broker["broker_pid_before"] and broker["broker_starts"] == 2
+    assert broker["persistence_mib"] > 0  # the saved sessions, read back at the start
 
     assert report["faults_injected"] >= 8  # at least one of each kind a short run uses
     # the detector's models learn from history sampled as the fleet is (1 s rows): healthy new units stay quiet

@@ -96,3 +96,24 @@ def test_status_messages_update_the_registry_and_ignore_older_news(database_url:
     stale = (now - timedelta(minutes=5)).isoformat()
     store(database_url, [InboundMessage(topic, f'{{"state": "online", "ts": "{stale}"}}'.encode())])
     assert scalar(database_url, "SELECT status FROM fleet.devices") == "offline"
+
+
+def test_touching_last_seen_skips_devices_another_ingestor_holds_instead_of_waiting(database_url: str, tenant: str):
+    """Two ingestors writing the same devices' batches at once: the second does not wait for the first's locks (as
+    it did, and two such waits in opposite orders deadlocked), and the devices are touched by one of them."""
+    import psycopg
+
+    from service_core.devices.service import touch_last_seen
+
+    devices = register_devices(database_url, tenant, ["p1", "p2", "p3"])
+    ids = [d.id for d in devices]
+    first_at = datetime.now(UTC)
+    with psycopg.connect(database_url) as first, psycopg.connect(database_url) as second:
+        touch_last_seen(first, device_ids=[ids[2], ids[0]], at=first_at)  # holds p1 and p3, not committed
+        second.execute("SET lock_timeout = '2s'")  # waiting would raise LockNotAvailable here
+        touch_last_seen(second, device_ids=[ids[0], ids[1], ids[2]], at=first_at + timedelta(seconds=1))
+        second.commit()
+        first.commit()
+    seen = dict(rows(database_url, "SELECT id, last_seen_at FROM fleet.devices WHERE id = ANY(%s)", (ids,)))
+    assert seen == {ids[0]: first_at, ids[1]: first_at + timedelta(seconds=1), ids[2]: first_at}
+    assert set(rows(database_url, "SELECT status FROM fleet.devices WHERE id = ANY(%s)", (ids,))) == {("online",)}
