@@ -19,11 +19,9 @@ device's rows (a `Frame`, oldest first) and answers rows x signals booleans; row
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
-from detection.features import TINY, BoolArray, FloatArray, Frame, SignalModel
+from detection.features import TINY, BoolArray, FloatArray, Frame, IntArray, SignalModel
 
 STUCK_ROWS = 8
 DROPOUT_ROWS = 10
@@ -38,21 +36,29 @@ PRESENCE_MIN = 0.95
 
 def same_state_run(frame: Frame, rows: int) -> BoolArray:
     """True at row t when rows t-rows+1..t exist and share t's duty state."""
+    return np.asarray(_state_run_lengths(frame) >= rows, dtype=np.bool_)
+
+
+def _state_run_lengths(frame: Frame) -> FloatArray:
+    """Row t: how many rows up to t (itself included) share t's duty state without a break."""
     n = len(frame)
     if n == 0:
-        return np.zeros(0, dtype=np.bool_)
+        return np.zeros(0)
     changed = np.r_[True, frame.running[1:] != frame.running[:-1]]
     run_start = np.maximum.accumulate(np.where(changed, np.arange(n), 0))
-    return np.asarray(np.arange(n) - run_start + 1 >= rows, dtype=np.bool_)
+    return np.asarray(np.arange(n) - run_start + 1, dtype=np.float64)
 
 
-def _trailing_all(flags: BoolArray, rows: int) -> BoolArray:
-    """True at row t when flags[t-rows+1..t] are all true (rows before the start count as false)."""
-    totals = np.cumsum(np.vstack([np.zeros((1, flags.shape[1])), flags.astype(np.float64)]), axis=0)
-    out = np.zeros(flags.shape, dtype=np.bool_)
-    if len(flags) >= rows:
-        out[rows - 1 :] = (totals[rows:] - totals[:-rows]) >= rows - 0.5
-    return out
+def _trailing_all_each(flags: BoolArray, rows: IntArray) -> BoolArray:
+    """True at row t of column j when flags[t-rows[j]+1..t, j] are all true (rows before the start count as
+    false), all columns at once."""
+    n, m = flags.shape
+    totals = np.cumsum(np.vstack([np.zeros((1, m)), flags.astype(np.float64)]), axis=0)
+    end = np.arange(1, n + 1)[:, None]
+    start = end - rows[None, :]
+    columns = np.arange(m)[None, :]
+    counted = totals[end, columns] - totals[np.maximum(start, 0), columns]
+    return np.asarray((start >= 0) & (counted >= rows[None, :] - 0.5), dtype=np.bool_)
 
 
 def _medians_before(values: FloatArray, rows: int, lag: int) -> FloatArray:
@@ -62,10 +68,21 @@ def _medians_before(values: FloatArray, rows: int, lag: int) -> FloatArray:
     out = np.full((n, m), np.nan)
     if n >= rows + lag:
         windows = np.lib.stride_tricks.sliding_window_view(values, rows, axis=0)  # window i: rows i..i+rows-1
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            out[rows + lag :] = np.nanmedian(windows[: n - rows - lag], axis=-1)
+        out[rows + lag :] = nanmedian_last(windows[: n - rows - lag])
     return out
+
+
+def nanmedian_last(windows: FloatArray) -> FloatArray:
+    """`np.nanmedian(windows, axis=-1)`, the same values without its masked-array path for short rows (which
+    was the detector's costliest step): sort, missing values last, and average the two middle present ones."""
+    ordered = np.sort(windows, axis=-1)
+    present = np.count_nonzero(~np.isnan(ordered), axis=-1)
+    low = np.maximum(present - 1, 0) // 2
+    high = present // 2 - (present == 0)
+    pick = np.stack([low, np.maximum(high, 0)], axis=-1)
+    middle = np.take_along_axis(ordered, pick, axis=-1)
+    median = (middle[..., 0] + middle[..., 1]) / 2.0
+    return np.asarray(np.where(present > 0, median, np.nan), dtype=np.float64)
 
 
 def _step_scales(frame: Frame, model: SignalModel) -> FloatArray:
@@ -80,10 +97,11 @@ def stuck(frame: Frame, model: SignalModel, rows: int = STUCK_ROWS) -> BoolArray
         return np.zeros((n, m), dtype=np.bool_)
     repeats = np.vstack([np.zeros((1, m), dtype=np.bool_), np.abs(np.diff(frame.values, axis=0)) < TINY])
     flat = np.zeros((n, m), dtype=np.bool_)
+    lengths = _state_run_lengths(frame)
     for state in (True, False):
-        for j, k in enumerate(repeats_needed(model.repeat_rate[state], most=rows - 1)):
-            run = _trailing_all(repeats[:, [j]], k)[:, 0] & same_state_run(frame, k + 1)
-            flat[:, j] |= run & (frame.running == state)
+        needed = np.array(repeats_needed(model.repeat_rate[state], most=rows - 1), dtype=np.int64)
+        run = _trailing_all_each(repeats, needed) & (lengths[:, None] >= needed[None, :] + 1)
+        flat |= run & (frame.running == state)[:, None]
     varies = np.where(frame.running[:, None], model.repeat_rate[True], model.repeat_rate[False]) < REPEAT_RATE_MAX
     return np.asarray(flat & varies, dtype=np.bool_)
 
@@ -105,8 +123,7 @@ def dropout(frame: Frame, model: SignalModel, rows: int = DROPOUT_ROWS) -> BoolA
     if n >= rows:
         share = (totals[rows:] - totals[:-rows]) / rows
         out[rows - 1 :] = share > 0.5
-    for j, k in enumerate(run_of_misses(model.presence)):
-        out[:, j] |= _trailing_all(missing[:, [j]] > 0, k)[:, 0]
+    out |= _trailing_all_each(missing > 0, np.array(run_of_misses(model.presence), dtype=np.int64))
     return np.asarray(out & (model.presence >= PRESENCE_MIN), dtype=np.bool_)
 
 

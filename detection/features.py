@@ -21,6 +21,7 @@ from scipy.signal import lfilter
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
+IntArray = NDArray[np.int64]
 STATE_SIGNAL = "running"
 TINY = 1e-9
 RIDGE = 1e-3

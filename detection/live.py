@@ -1,25 +1,25 @@
 """The live detector: poll new telemetry per device since its high-water mark, score it with the asset type's
 active model, feed hysteresis per (asset, episode), raise and clear conditions through the conditions service
-and keep detection.asset_health current; everything of one poll in one transaction, so a restart resumes from
-the last committed poll without re-raising anything.
+and keep detection.asset_health current; a poll goes through the devices in batches, everything of one batch in
+one transaction, so a restart resumes from the last committed batch without re-raising anything.
 
 Each unit is scored against its own baseline (`AssetTypeModel.unit_baseline`), learned from its first day of
 healthy history once it has one (looked up in the store, so a restart learns it again); a unit without one yet is
 scored against its asset type's baseline at `NEW_UNIT_FACTOR` times the limit and is not checked for drift.
 
 A model judges rows, not seconds (`detection.sampling`), so a device is scored only while it samples within
-`DetectorConfig.sampling_tolerance` of its model's training interval, estimated from its context window and new
-rows, from as many spacings as they hold.  Rows never wait unread for more: a poll is cut at `max_rows_per_poll`
-in time order, and a fleet of new devices (2,000 at 1 Hz in the soak) got a few rows each in every poll, so when
-rows waited for ten spacings none was ever scored.  A device too
-far from its model's interval is not scored at all (equipment score, sensor checks, own baseline): a warning says
-so once per device and model version, `DetectMetrics.devices_sampling_mismatch` counts such devices and
-`Detector.mismatched` holds the reasons, and `detection.not_scored` holds them for the API and the dashboard (the
-asset's health score, if it has one, is then as old as its scored_at); it is scored again as soon as its interval
-and its model's agree (a retrained model, a device sampling as before).  Nor is its remaining life estimated, from
-features that count rows too.  A condition opened before the refusal stays open: nothing scores the asset to clear
-it, and clearing it unseen could hide a real fault; the asset's "not scored" says why it does not move.  Models
-stored before the training interval was recorded are scored as before, whatever a device's interval."""
+`DetectorConfig.sampling_tolerance` of its model's training interval, estimated from its context window and new rows,
+from as many spacings as they hold.  Rows never wait unread for more: a batch's read is cut at `max_rows_per_batch` in
+time order, and a fleet of new devices (2,000 at 1 Hz in the soak) got a few rows each in every poll, so when rows
+waited for ten spacings none was ever scored.  A device too far from its model's interval is not scored at all
+(equipment score, sensor checks, own baseline): a warning says so once per device and model version,
+`DetectMetrics.devices_sampling_mismatch` counts such devices and `Detector.mismatched` holds the reasons, and
+`detection.not_scored` holds them for the API and the dashboard (the asset's health score, if it has one, is then as old
+as its scored_at); it is scored again as soon as its interval and its model's agree (a retrained model, a device
+sampling as before).  Nor is its remaining life estimated, from features that count rows too.  A condition opened before
+the refusal stays open: nothing scores the asset to clear it, and clearing it unseen could hide a real fault; the
+asset's "not scored" says why it does not move.  Models stored before the training interval was recorded are scored as
+before, whatever a device's interval."""
 
 from __future__ import annotations
 
@@ -37,7 +37,15 @@ from detection.episodes import EpisodeFeeder, FeedResult
 from detection.features import FloatArray, Frame, concat, empty_frame
 from detection.metrics import DetectMetrics
 from detection.model import LAG_WARMUP_ROWS, AssetTypeModel, UnitBaseline
-from detection.readings import Watched, context_readings, new_readings, to_frame, unit_history, watched_devices
+from detection.readings import (
+    Watched,
+    context_readings,
+    first_reading_at,
+    new_readings,
+    to_frame,
+    unit_history,
+    watched_devices,
+)
 from detection.rul import RulModel
 from detection.sampling import SamplingMismatch
 from detection.state import Episode, load_episodes, load_high_water_marks, save_episodes, save_high_water_marks
@@ -59,7 +67,10 @@ class DetectorConfig:
     off_delay_s: float = 600.0
     sensor_off_delay_s: float = 600.0
     drift_on_delay_s: float = 300.0  # a drift must persist; the other checks carry their own windows
-    max_rows_per_poll: int = 200_000
+    # A poll scores every watched device, this many at a time (a transaction each), each batch's new rows read
+    # oldest first up to `max_rows_per_batch` (whole reading groups; the rest waits for the next poll)
+    devices_per_batch: int = 250
+    max_rows_per_batch: int = 200_000
     start_lookback_s: float = 3600.0  # a device never scored starts this far before its newest reading
     # How many times faster or slower than its model's training history a device may sample and still be scored.
     # The features count rows, so a faster device crowds the slow companions and smoothing into less time; measured
@@ -135,21 +146,40 @@ class Detector:
         self._refusals_stored = None
 
     def _poll(self, conn: psycopg.Connection) -> PollResult:
+        """Every watched device once, `devices_per_batch` at a time, each batch in a transaction of its own: what a
+        poll holds in memory is bounded by a batch's rows, and a large fleet's devices get many new rows per
+        poll, so the context rows scored again with them cost little per new row (2,000 devices at 1 Hz got 10
+        rows each from a poll capped for all of them, and the detector spent nine tenths of its time on context)."""
         devices = watched_devices(conn, asset_types=list(self.models))
         self._forget_mismatches(devices)
+        result = PollResult()
         if not devices:
             self._write_refusals(conn, devices=[], scored=set(), at=datetime.now(UTC))  # none is watched now
             conn.commit()
-            return PollResult()
-        self._restore(conn, devices)
+            return result
+        newest: datetime | None = None
+        size = max(1, self.config.devices_per_batch)
+        for first in range(0, len(devices), size):
+            last = self._poll_batch(conn, devices[first : first + size], watched=devices, result=result)
+            newest = last if newest is None or (last is not None and last > newest) else newest
+        self.metrics.polls.inc()
+        if newest is not None:
+            self.metrics.lag.set((datetime.now(UTC) - newest).total_seconds())
+        return result
+
+    def _poll_batch(
+        self, conn: psycopg.Connection, batch: list[Watched], *, watched: list[Watched], result: PollResult
+    ) -> datetime | None:
+        """Score the batch's new rows and commit them; adds to `result`; the newest reading scored (None: none)."""
+        self._restore(conn, batch)
         polled_at = datetime.now(UTC)
-        fresh = new_readings(conn, marks={d.device_id: self.marks[d.device_id] for d in devices},
-                             limit=self.config.max_rows_per_poll)  # fmt: skip
+        fresh = new_readings(conn, marks={d.device_id: self.marks[d.device_id] for d in batch},
+                             limit=self.config.max_rows_per_batch)  # fmt: skip
         feeder = EpisodeFeeder(conn, self.episodes, self.config, polled_at=polled_at)
-        result = PollResult()
         newest: datetime | None = None
         scored_devices: set[int] = set()
-        for device in devices:
+        groups = 0
+        for device in batch:
             rows = fresh.get(device.device_id)
             if not rows:
                 continue
@@ -158,15 +188,16 @@ class Detector:
             if not scored:
                 result.not_scored += len({ts for ts, _, _ in rows}) if device.device_id in self.mismatched else 0
                 continue
-            result.groups_scored += scored
+            groups += scored
             scored_devices.add(device.device_id)
             last = rows[-1][0]
             newest = last if newest is None or last > newest else newest
-        self._commit(conn, devices=devices, fed=feeder.result, result=result, polled_at=polled_at, fresh=fresh,
+        self._commit(conn, batch=batch, watched=watched, fed=feeder.result, polled_at=polled_at, fresh=fresh,
                      scored=scored_devices)  # fmt: skip
-        if newest is not None:
-            self.metrics.lag.set((datetime.now(UTC) - newest).total_seconds())
-        return result
+        result.groups_scored += groups
+        result.raised.extend(feeder.result.raised)
+        result.cleared += feeder.result.cleared
+        return newest
 
     def _score_device(
         self, conn: psycopg.Connection, device: Watched, rows: list[tuple[datetime, str, float]],
@@ -229,8 +260,14 @@ class Detector:
         if key in self.units or newest < self._learn_after.get(key, 0.0):
             return self.units.get(key)
         model = loaded.model
-        rows = unit_history(conn, device_id=device.device_id, asset_id=device.asset_id,
-                            seconds=float(getattr(model, "unit_learning_s", 0.0)))  # fmt: skip
+        learning_s = float(getattr(model, "unit_learning_s", 0.0))
+        first = first_reading_at(conn, device_id=device.device_id)
+        if first is not None and newest < first.timestamp() + learning_s:
+            # its history cannot span the learning period yet: fetching it (all of it, for a new device) on every
+            # look was a tenth of a 2,000-device detector's time
+            self._learn_after[key] = first.timestamp() + learning_s
+            return None
+        rows = unit_history(conn, device_id=device.device_id, asset_id=device.asset_id, seconds=learning_s)
         unit = model.unit_baseline(to_frame(rows, model.signals)) if rows else None
         if unit is None:
             self._learn_after[key] = newest + 600.0
@@ -264,33 +301,32 @@ class Detector:
         self,
         conn: psycopg.Connection,
         *,
-        devices: list[Watched],
+        batch: list[Watched],
+        watched: list[Watched],
         fed: FeedResult,
-        result: PollResult,
         polled_at: datetime,
         fresh: dict[int, list[tuple[datetime, str, float]]],
         scored: set[int],
     ) -> None:
-        save_high_water_marks(
-            conn, marks={d.device_id: self.marks[d.device_id] for d in devices if d.device_id in fresh}
-        )
+        save_high_water_marks(conn, marks={d.device_id: self.marks[d.device_id] for d in batch if d.device_id in fresh})
         save_episodes(conn, episodes=fed.touched)
         fed.write_health(conn)
-        self._write_refusals(conn, devices=devices, scored=scored, at=polled_at)
-        self._write_rul(conn, devices=devices, fresh=fresh)
+        self._write_refusals(conn, devices=watched, scored=scored, at=polled_at)
+        self._write_rul(conn, devices=batch, fresh=fresh)
         conn.commit()
         committed = datetime.now(UTC)
-        result.raised, result.cleared = fed.raised, fed.cleared
-        self.metrics.polls.inc()
-        self.metrics.rows_scored.inc(result.groups_scored)
-        self.metrics.rows_sampling_mismatch.inc(result.not_scored)
+        groups = not_scored = 0
         for device_id, rows in fresh.items():
-            if device_id not in scored:
-                continue
             stamps = {ts for ts, _, _ in rows}
+            if device_id not in scored:
+                not_scored += len(stamps) if device_id in self.mismatched else 0
+                continue
+            groups += len(stamps)
             for ts in stamps:
                 self.metrics.event_to_score.observe(max((committed - ts).total_seconds(), 0.0))
             self.metrics.poll_to_score.observe((committed - polled_at).total_seconds())
+        self.metrics.rows_scored.inc(groups)
+        self.metrics.rows_sampling_mismatch.inc(not_scored)
 
     def _write_refusals(
         self, conn: psycopg.Connection, *, devices: list[Watched], scored: set[int], at: datetime
@@ -383,7 +419,7 @@ def run(
                         log.info("scored %d reading groups in %.3fs; raised %d, cleared %d%s", result.groups_scored,
                                  time.monotonic() - started, len(result.raised), result.cleared,
                                  _not_scored(detector))  # fmt: skip
-                    if result.groups_scored < detector.config.max_rows_per_poll // 20:
+                    if result.groups_scored < detector.config.max_rows_per_batch // 20:
                         stop.wait(interval_s)
         except psycopg.OperationalError as exc:
             log.warning("database trouble (%s); retrying in 5 s", exc)

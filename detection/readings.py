@@ -76,6 +76,19 @@ def context_readings(
     return [(ts, str(name), float(value)) for ts, name, value in rows]
 
 
+def first_reading_at(conn: psycopg.Connection, *, device_id: int) -> datetime | None:
+    """When the device's earliest stored reading was taken (None: it has none)."""
+    row = conn.execute(  # per metric, the first row of its index range: a probe per partition, not a scan
+        """
+        SELECT min(f.ts) FROM telemetry.metrics m CROSS JOIN LATERAL (
+            SELECT r.ts FROM telemetry.readings r WHERE r.device_id = %s AND r.metric_id = m.id ORDER BY r.ts LIMIT 1
+        ) AS f
+        """,
+        (device_id,),
+    ).fetchone()
+    return None if row is None or row[0] is None else row[0]
+
+
 def unit_history(
     conn: psycopg.Connection, *, device_id: int, asset_id: int, seconds: float
 ) -> list[tuple[datetime, str, float]]:

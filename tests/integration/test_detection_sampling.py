@@ -14,6 +14,7 @@ import pytest
 from detection import training
 from detection.bench_setup import Unit, register_with_assets, write_history
 from detection.live import Detector, DetectorConfig
+from detection.readings import first_reading_at
 from detection.simdata import simulate
 from detection.state import save_high_water_marks
 from ingest.payloads import ReadingGroup, Topic
@@ -166,7 +167,7 @@ def test_a_model_retrained_at_the_devices_interval_scores_it_again(database_url:
 def test_new_devices_are_scored_when_every_poll_gives_each_fewer_rows_than_a_firm_judgement_needs(
     database_url: str,
 ):
-    """A poll is cut at `max_rows_per_poll` in time order: a fleet of new devices then has only a few readings each
+    """A poll is cut at `max_rows_per_batch` in time order: a fleet of new devices then has only a few readings each
     in every poll.  Waiting for ten spacings left them unread for ever (the soak's 2,000 new
     1 Hz devices were never scored); they are judged on the spacings there are."""
     new = [DeviceSpec(f"new-compressor-{n:03d}", "compressor", n) for n in range(21, 25)]
@@ -178,7 +179,7 @@ def test_new_devices_are_scored_when_every_poll_gives_each_fewer_rows_than_a_fir
         group = len(conn.execute(
             "SELECT DISTINCT metric_id FROM telemetry.readings WHERE device_id = %s", (units[new[0].key].device_id,)
         ).fetchall())  # fmt: skip
-    detector = Detector(DetectorConfig(max_rows_per_poll=len(new) * 5 * group))  # about 5 readings of each a poll
+    detector = Detector(DetectorConfig(max_rows_per_batch=len(new) * 5 * group))  # about 5 readings of each a poll
     scored = []
     with psycopg.connect(database_url) as conn:
         detector.load_models(conn)
@@ -188,6 +189,45 @@ def test_new_devices_are_scored_when_every_poll_gives_each_fewer_rows_than_a_fir
     assert sum(scored) == len(new) * 20 and max(scored) < 11 * len(new)
     assert {units[s.key].asset_id for s in new} <= health
     assert detector.mismatched == {}
+
+
+def test_a_poll_reads_each_batch_of_devices_up_to_its_own_cap_and_commits_each_batch(database_url: str):
+    """Four new devices, one per batch, each batch capped at five reading groups: one poll scores five of each
+    (a cap for the whole poll gave five in all), the marks of every batch are stored, and a device whose history
+    cannot span a unit's learning period yet is not asked for it before it can (its first reading plus the
+    period)."""
+    new = [DeviceSpec(f"new-compressor-{n:03d}", "compressor", n) for n in range(31, 35)]
+    units = register_with_assets(database_url, tenant=TENANT, specs=[*TRAINERS, *new])
+    _train_at_120_s(database_url, units)
+    for spec in new:
+        _store(database_url, spec, simulate(spec, [], seed=9, start=LIVE, interval_s=TRAINED_EVERY, samples=20))
+    ids = [units[s.key].device_id for s in new]
+    with psycopg.connect(database_url) as conn:
+        group = len(conn.execute(
+            "SELECT DISTINCT metric_id FROM telemetry.readings WHERE device_id = %s", (ids[0],)
+        ).fetchall())  # fmt: skip
+        detector = Detector(DetectorConfig(devices_per_batch=1, max_rows_per_batch=5 * group + 1))
+        detector.load_models(conn)
+        result = detector.poll_once(conn)
+        marks = dict(conn.execute(
+            "SELECT device_id, last_ts FROM detection.high_water_marks WHERE device_id = ANY(%s)", (ids,)
+        ).fetchall())  # fmt: skip
+        fifth = dict(conn.execute(
+            "SELECT device_id, (array_agg(DISTINCT ts ORDER BY ts))[5] FROM telemetry.readings "
+            "WHERE device_id = ANY(%s) GROUP BY device_id", (ids,)
+        ).fetchall())  # fmt: skip
+        (oldest,) = conn.execute("SELECT min(ts) FROM telemetry.readings WHERE device_id = %s", (ids[0],)).fetchone()
+        first = first_reading_at(conn, device_id=ids[0])
+        empty = register_with_assets(database_url, tenant=TENANT, specs=[DeviceSpec("quiet-compressor-040",
+                                                                                     "compressor", 40)])  # fmt: skip
+        assert first_reading_at(conn, device_id=empty["quiet-compressor-040"].device_id) is None
+    assert result.groups_scored == 4 * 5
+    assert marks == fifth
+    assert first == oldest
+    label = detector.models["compressor"].label
+    learning_s = detector.models["compressor"].model.unit_learning_s
+    assert detector._learn_after[(ids[0], label)] == oldest.timestamp() + learning_s
+    assert detector.metrics.registry.get_sample_value("assetpulse_detect_polls_total") == 1
 
 
 def test_training_leaves_out_a_device_whose_history_samples_far_faster_than_the_others(database_url: str):
