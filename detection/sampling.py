@@ -40,28 +40,34 @@ class TrainingSplit:
 
     kept: list[int]
     interval_s: float | None  # of the kept devices' history
-    left_out: dict[int, float]  # device -> its own interval (s), too far from `interval_s` to train with
+    left_out: dict[int, float]  # device -> its own interval (s), outside the kept group's `tolerance` span
 
 
 def split_by_interval(stamps: dict[int, FloatArray], *, tolerance: float) -> TrainingSplit:
-    """Keep the largest group of devices whose own intervals are within `tolerance` times one another's (the most
-    devices, then the most rows); leave out the others.  A model learns rows, so history pooled from devices at 1 s
-    and at 30 s teaches it neither, and its recorded interval would fit one group only.  By devices, not rows: one
-    device at 1 s has 30 times the rows of one at 30 s, but the model is for the fleet, most of which samples as
-    the largest group does."""
+    """Keep the largest group of devices whose own intervals are all within `tolerance` times one another (the
+    most devices, then the most rows); leave out the others.  A model learns rows, so history pooled from devices
+    at 1 s and at 30 s teaches it neither, and its recorded interval would fit one group only.  By devices, not
+    rows: one device at 1 s has 30 times the rows of one at 30 s, but the model is for the fleet, most of which
+    samples as the largest group does.  Devices with a single reading (no interval) are kept."""
     own = {device: median_spacing([ts]) for device, ts in stamps.items()}
-    known = {d: s for d, s in own.items() if s is not None}
+    known = sorted((s, d) for d, s in own.items() if s is not None)
     if not known:
         return TrainingSplit(kept=list(stamps), interval_s=training_interval(list(stamps.values())), left_out={})
-    devices = list(known)
-    intervals = np.array([known[d] for d in devices])
-    rows = np.array([len(stamps[d]) for d in devices])
-    # the group around each device's interval: the devices within `tolerance` of it either way
-    close = np.maximum(intervals[:, None] / intervals[None, :], intervals[None, :] / intervals[:, None]) <= tolerance
-    best = max(range(len(devices)), key=lambda i: (int(close[i].sum()), int(rows[close[i]].sum())))
-    left_out = {devices[j]: float(intervals[j]) for j in range(len(devices)) if not close[best, j]}
+    rows = np.cumsum([0, *(len(stamps[d]) for _, d in known)])
+    best, low = (0, 0, 0, 0), 0  # (devices, rows, first, last + 1) of the best span of the sorted intervals
+    for high in range(len(known)):
+        while interval_factor(known[low][0], known[high][0]) > tolerance:
+            low += 1
+        best = max(best, (high + 1 - low, int(rows[high + 1] - rows[low]), -low, high + 1))
+    first, end = -best[2], best[3]
+    left_out = {d: s for i, (s, d) in enumerate(known) if not first <= i < end}
     kept = [d for d in stamps if d not in left_out]
     return TrainingSplit(kept=kept, interval_s=training_interval([stamps[d] for d in kept]), left_out=left_out)
+
+
+def interval_factor(a_s: float, b_s: float) -> float:
+    """How many times faster or slower one sampling interval is than the other (1: the same)."""
+    return max(a_s / b_s, b_s / a_s)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,8 +91,7 @@ def mismatch(*, live_s: float, trained_s: float | None, tolerance: float, label:
     agree or the training interval is unknown (a model stored before it was recorded: scored as before)."""
     if trained_s is None or trained_s <= 0 or live_s <= 0:
         return None
-    factor = max(live_s / trained_s, trained_s / live_s)
-    return SamplingMismatch(live_s, trained_s, label) if factor > tolerance else None
+    return SamplingMismatch(live_s, trained_s, label) if interval_factor(live_s, trained_s) > tolerance else None
 
 
 def _seconds(value: float) -> str:

@@ -104,3 +104,12 @@ def test_training_split_of_two_groups_keeps_the_one_with_more_rows_and_of_one_in
     assert (same.kept, same.left_out, same.interval_s) == ([1, 2], {}, 30.0)
     lone = sampling.split_by_interval({1: np.array([0.0]), 2: _every(30, 3600)}, tolerance=1.5)
     assert lone.kept == [1, 2] and lone.left_out == {}  # a single reading has no interval to judge it by
+
+
+def test_training_split_keeps_devices_within_the_tolerance_of_one_another_not_of_a_middle_one():
+    # 20 s and 45 s are each within 1.5x of 30 s but 2.25x apart: they are not one group; of the two pairs, the
+    # one with more rows (20 s samples more often over the same hour) is kept
+    split = sampling.split_by_interval({1: _every(45, 3600), 2: _every(30, 3600), 3: _every(20, 3600)},
+                                       tolerance=1.5)  # fmt: skip
+    assert (split.kept, split.left_out) == ([2, 3], {1: 45.0})
+    assert sampling.interval_factor(20.0, 45.0) == sampling.interval_factor(45.0, 20.0) == 2.25
