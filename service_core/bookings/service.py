@@ -84,9 +84,14 @@ class _NewBooking:
 
 
 def _insert(conn: psycopg.Connection, new: _NewBooking) -> BookingPublic:
-    """Insert; the database's exclusion constraint refuses a second booking of a resource at the same time."""
+    """Insert; the database's exclusion constraint refuses a second booking of a resource at the same time.  The
+    resource's bookings are serialised first (a transaction lock on the resource): two transactions inserting at
+    once otherwise each waited on the other's row while checking the constraint, and PostgreSQL aborted one with
+    a deadlock (a 500) instead of refusing it as a double booking."""
     try:
         with conn.transaction(), conn.cursor(row_factory=class_row(BookingPublic)) as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(hashtextextended('work.bookings:' || %s::text, 0))",
+                        (new.resource_id,))  # fmt: skip
             cur.execute(
                 "INSERT INTO work.bookings (work_order_id, resource_id, start_at, end_at, travel_minutes, "
                 f"explanation, assigned_by) VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING {COLUMNS}",
