@@ -178,7 +178,7 @@ class Detector:
         feeder = EpisodeFeeder(conn, self.episodes, self.config, polled_at=polled_at)
         newest: datetime | None = None
         scored_devices: set[int] = set()
-        groups = 0
+        tally = PollResult()  # this batch's counts, added to `result` once committed
         for device in batch:
             rows = fresh.get(device.device_id)
             if not rows:
@@ -186,15 +186,16 @@ class Detector:
             scored = self._score_device(conn, device, rows, feeder)
             self.marks[device.device_id] = max(self.marks[device.device_id], rows[-1][0])
             if not scored:
-                result.not_scored += len({ts for ts, _, _ in rows}) if device.device_id in self.mismatched else 0
+                tally.not_scored += len({ts for ts, _, _ in rows}) if device.device_id in self.mismatched else 0
                 continue
-            groups += scored
+            tally.groups_scored += scored
             scored_devices.add(device.device_id)
             last = rows[-1][0]
             newest = last if newest is None or last > newest else newest
         self._commit(conn, batch=batch, watched=watched, fed=feeder.result, polled_at=polled_at, fresh=fresh,
-                     scored=scored_devices)  # fmt: skip
-        result.groups_scored += groups
+                     scored=scored_devices, tally=tally)  # fmt: skip
+        result.groups_scored += tally.groups_scored
+        result.not_scored += tally.not_scored
         result.raised.extend(feeder.result.raised)
         result.cleared += feeder.result.cleared
         return newest
@@ -307,6 +308,7 @@ class Detector:
         polled_at: datetime,
         fresh: dict[int, list[tuple[datetime, str, float]]],
         scored: set[int],
+        tally: PollResult,
     ) -> None:
         save_high_water_marks(conn, marks={d.device_id: self.marks[d.device_id] for d in batch if d.device_id in fresh})
         save_episodes(conn, episodes=fed.touched)
@@ -315,18 +317,14 @@ class Detector:
         self._write_rul(conn, devices=batch, fresh=fresh)
         conn.commit()
         committed = datetime.now(UTC)
-        groups = not_scored = 0
+        self.metrics.rows_scored.inc(tally.groups_scored)
+        self.metrics.rows_sampling_mismatch.inc(tally.not_scored)
         for device_id, rows in fresh.items():
-            stamps = {ts for ts, _, _ in rows}
             if device_id not in scored:
-                not_scored += len(stamps) if device_id in self.mismatched else 0
                 continue
-            groups += len(stamps)
-            for ts in stamps:
+            for ts in {ts for ts, _, _ in rows}:
                 self.metrics.event_to_score.observe(max((committed - ts).total_seconds(), 0.0))
             self.metrics.poll_to_score.observe((committed - polled_at).total_seconds())
-        self.metrics.rows_scored.inc(groups)
-        self.metrics.rows_sampling_mismatch.inc(not_scored)
 
     def _write_refusals(
         self, conn: psycopg.Connection, *, devices: list[Watched], scored: set[int], at: datetime
